@@ -1,0 +1,99 @@
+# Gate for Deno: build and test entry points. See README.md and docs/layout.md.
+#
+#   make          build native/build/libgate.so and native/build/gate-executor
+#   make run      build and run the example program (see README.md)
+#   make test     set up, build, run every test; last line "N passed, N failed"
+#   make asan     build and run the C unit tests with ASan + UBSan
+#   make fuzz     run the decoder/validator fuzzer (FUZZ_SECONDS, default 600)
+#   make gen      regenerate ffi/errors.gen.ts from native/errors.def
+#   make clean    remove build outputs
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+
+CC := gcc
+FUZZ_CC := clang
+BUILD := native/build
+
+WARN := -Wall -Wextra -Werror -Wimplicit-fallthrough
+CFLAGS_COMMON := -std=c11 $(WARN) -D_GNU_SOURCE -fvisibility=hidden -fstack-protector-strong \
+	-fPIC -g -MMD -MP
+CFLAGS := -O2 $(CFLAGS_COMMON)
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+# Deno: the one on PATH, else the pinned copy that tools/setup.sh puts in .tools/.
+DENO := $(shell command -v deno 2>/dev/null || echo $(CURDIR)/.tools/bin/deno)
+export PATH := $(CURDIR)/.tools/bin:$(PATH)
+
+LIB_SRCS := $(wildcard native/lib/*.c native/wasm/*.c)
+TEST_SRCS := $(wildcard native/test/*.c)
+EXEC_SRCS := $(wildcard native/executor/*.c)
+FUZZ_SRCS := $(wildcard native/fuzz/*.c)
+
+obj = $(patsubst native/%.c,$(BUILD)/$(1)/%.o,$(2))
+
+LIB_OBJS := $(call obj,rel,$(LIB_SRCS))
+TEST_OBJS := $(call obj,rel,$(TEST_SRCS))
+EXEC_OBJS := $(call obj,rel,$(EXEC_SRCS))
+ASAN_OBJS := $(call obj,asan,$(LIB_SRCS) $(TEST_SRCS))
+
+.PHONY: all run test asan fuzz fuzz-smoke gen clean setup unit-test
+
+all: $(BUILD)/libgate.so $(BUILD)/gate-executor
+
+$(BUILD)/rel/%.o: native/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/asan/%.o: native/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -O1 $(CFLAGS_COMMON) $(SAN_FLAGS) -c $< -o $@
+
+$(BUILD)/libgate.so: $(LIB_OBJS)
+	$(CC) -shared -Wl,-z,relro,-z,now,-z,noexecstack -o $@ $^
+
+$(BUILD)/gate-executor: $(EXEC_OBJS)
+	$(CC) -Wl,-z,relro,-z,now,-z,noexecstack -o $@ $^
+
+# Unit tests link the objects directly so they can reach internal functions.
+$(BUILD)/unit-tests: $(LIB_OBJS) $(TEST_OBJS)
+	$(CC) -o $@ $^ -lm
+
+$(BUILD)/unit-tests-asan: $(ASAN_OBJS)
+	$(FUZZ_CC) $(SAN_FLAGS) -o $@ $^ -lm
+
+$(BUILD)/fuzz-validate: $(FUZZ_SRCS) $(LIB_SRCS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -O1 $(filter-out -MMD -MP,$(CFLAGS_COMMON)) $(SAN_FLAGS) -fsanitize=fuzzer \
+		-o $@ $^ -lm
+
+setup:
+	@tools/setup.sh
+
+unit-test: $(BUILD)/unit-tests
+	$(BUILD)/unit-tests
+
+asan: $(BUILD)/unit-tests-asan
+	$(BUILD)/unit-tests-asan
+
+FUZZ_SECONDS ?= 600
+fuzz: $(BUILD)/fuzz-validate
+	tools/fuzz.sh $(FUZZ_SECONDS)
+
+fuzz-smoke: $(BUILD)/fuzz-validate
+	tools/fuzz.sh 60
+
+gen:
+	$(DENO) run --allow-read=native/errors.def --allow-write=ffi/errors.gen.ts tools/gen_errors.ts
+
+run: setup all
+	$(DENO) task gate inspect examples/hello.wasm
+
+test: setup
+	@tools/test.sh
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,124 @@
+/*
+ * libgate: the C side of Gate for Deno.
+ *
+ * Every exported function is declared here and nowhere else; ffi/_symbols.ts
+ * mirrors these prototypes one for one. Conventions (docs/ffi.md):
+ *
+ *   - Functions that can fail return an int status from errors.def (GATE_OK is
+ *     0) and write a NUL-terminated message into a caller-owned buffer
+ *     (err, err_len). err may be NULL when err_len is 0.
+ *   - Pointer arguments are lent for the duration of the call; the library
+ *     copies whatever it keeps. Output handles (T **out) are owned by the
+ *     caller on success and untouched on failure.
+ *   - Every gate_x_new has a gate_x_free that accepts NULL.
+ *   - Nothing here calls exit() or abort().
+ */
+#ifndef GATE_LIBGATE_H
+#define GATE_LIBGATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define GATE_API __attribute__((visibility("default")))
+
+/* Bumped whenever a prototype or a struct below changes; ffi/_library.ts
+ * refuses to run against a library with another number. */
+#define GATE_ABI_VERSION 1
+
+enum gate_status {
+#define GATE_ERROR(name, num, cls, desc) GATE_##name = num,
+#include "errors.def"
+#undef GATE_ERROR
+};
+
+/* Returns GATE_ABI_VERSION as compiled into the library. */
+GATE_API uint32_t gate_abi_version(void);
+
+/* Returns the static name of a status ("GATE_MALFORMED"), or NULL if unknown. */
+GATE_API const char *gate_status_name(int status);
+
+/*
+ * Structs that cross the seam. Each has a _Static_assert on its size in C and
+ * a size check in tests/ffi_seam_test.ts against the layout in
+ * ffi/_structs.ts; change all three together.
+ */
+enum gate_struct_id {
+	GATE_STRUCT_LIMITS = 1,
+};
+
+/* Returns sizeof the struct named by id (enum gate_struct_id), 0 if unknown. */
+GATE_API size_t gate_struct_size(uint32_t id);
+
+/*
+ * Resource bounds applied while decoding and validating an untrusted module.
+ * A module over a bound is rejected with GATE_LIMIT. Defaults in
+ * gate_limits_default() and docs/validator.md. Mirror: ffi/_structs.ts.
+ */
+typedef struct gate_limits {
+	uint64_t module_size;   /* bytes of the whole module */
+	uint32_t types;         /* entries in the type section */
+	uint32_t functions;     /* imported + defined functions */
+	uint32_t imports;
+	uint32_t exports;
+	uint32_t globals;
+	uint32_t tables;
+	uint32_t memories;
+	uint32_t elem_segments;
+	uint32_t data_segments;
+	uint32_t params;        /* per function type */
+	uint32_t results;       /* per function type */
+	uint32_t locals;        /* per function, params included */
+	uint32_t body_size;     /* bytes of one function body */
+	uint32_t nesting;       /* depth of nested blocks in one body */
+	uint32_t br_table;      /* targets of one br_table */
+	uint32_t operand_stack; /* values on the operand stack of one body */
+	uint32_t table_size;    /* initial elements of one table */
+	uint32_t elem_items;    /* items of one element segment */
+	uint32_t names;         /* entries in one name map of the name section */
+} gate_limits;
+
+/* Fills *out with the default limits. */
+GATE_API void gate_limits_default(gate_limits *out);
+
+/*
+ * A decoded and validated module. Opaque.
+ *
+ * gate_module_new() decodes and validates wasm[0..len) under limits (NULL
+ * means the defaults). On success *out owns a new module (free it with
+ * gate_module_free) and the function returns GATE_OK. On failure it returns
+ * GATE_MALFORMED, GATE_INVALID, GATE_LIMIT or GATE_OUT_OF_MEMORY, writes a
+ * message naming the problem and its byte offset into err, and leaves *out
+ * untouched. The module keeps no pointer into wasm.
+ */
+typedef struct gate_module gate_module;
+
+GATE_API int gate_module_new(const uint8_t *wasm, size_t len, const gate_limits *limits,
+			     gate_module **out, char *err, size_t err_len);
+GATE_API void gate_module_free(gate_module *module);
+
+/*
+ * Describes a module as JSON (the shape is ModuleInfo in ffi/module.ts):
+ * imports and exports with their types, memories, tables, globals, custom
+ * section names and function names. Writes at most len bytes into buf (not
+ * NUL-terminated) and returns the full length, so a caller whose buffer was
+ * too small calls again with a larger one. Returns -1 if out of memory.
+ */
+GATE_API int64_t gate_module_info(const gate_module *module, uint8_t *buf, size_t len);
+
+/*
+ * Seam self-tests, used by tests/ffi_seam_test.ts to prove that buffers,
+ * errors and nonblocking calls cross the FFI correctly.
+ */
+
+/* Returns the 64-bit FNV-1a hash of buf[0..len). */
+GATE_API uint64_t gate_selftest_hash(const uint8_t *buf, size_t len);
+
+/* Fails on purpose: returns status and writes "Self-test failure: " + detail
+ * into err. */
+GATE_API int gate_selftest_fail(int status, const char *detail, char *err, size_t err_len);
+
+/* Sleeps for ms milliseconds on the calling thread and returns ms + 1; run as
+ * a nonblocking FFI call to prove that its promise resolves. */
+GATE_API uint32_t gate_selftest_sleep(uint32_t ms);
+
+#endif
