@@ -2,6 +2,7 @@
 #
 #   make          build native/build/libgate.so and native/build/gate-executor
 #   make run      build and run the example program (see README.md)
+#   make examples build the example programs in examples/
 #   make test     set up, build, run every test; last line "N passed, N failed"
 #   make asan     build and run the C unit tests with ASan + UBSan
 #   make fuzz     run the decoder/validator fuzzer (FUZZ_SECONDS, default 600)
@@ -38,7 +39,7 @@ TEST_OBJS := $(call obj,rel,$(TEST_SRCS))
 EXEC_OBJS := $(call obj,rel,$(EXEC_SRCS))
 ASAN_OBJS := $(call obj,asan,$(LIB_SRCS) $(TEST_SRCS))
 
-.PHONY: all run test asan fuzz fuzz-smoke gen clean setup unit-test
+.PHONY: all run test asan fuzz fuzz-smoke gen clean setup unit-test examples
 
 all: $(BUILD)/libgate.so $(BUILD)/gate-executor
 
@@ -87,8 +88,16 @@ fuzz-smoke: $(BUILD)/fuzz-validate
 gen:
 	$(DENO) run --allow-read=native/errors.def --allow-write=ffi/errors.gen.ts tools/gen_errors.ts
 
-run: setup all
-	$(DENO) task gate inspect examples/hello.wasm
+EXAMPLES := $(patsubst examples/%.wat,$(BUILD)/examples/%.wasm,$(wildcard examples/*.wat))
+
+examples: $(EXAMPLES)
+
+$(BUILD)/examples/%.wasm: examples/%.wat
+	@mkdir -p $(@D)
+	wat2wasm --debug-names $< -o $@
+
+run: setup all $(BUILD)/examples/hello.wasm
+	$(DENO) task -q gate inspect $(BUILD)/examples/hello.wasm
 
 test: setup
 	@tools/test.sh

@@ -20,6 +20,26 @@ export const SYMBOLS = {
     //           id (enum gate_struct_id)
     result: "usize",
   },
+  gate_limits_default: {
+    parameters: ["buffer"],
+    //           gate_limits *out
+    result: "void",
+  },
+  gate_module_new: {
+    parameters: ["buffer", "usize", "buffer", "buffer", "buffer", "usize"],
+    //           wasm      len      limits*   module**  err       err_len
+    result: "i32",
+  },
+  gate_module_free: {
+    parameters: ["pointer"],
+    //           gate_module *
+    result: "void",
+  },
+  gate_module_info: {
+    parameters: ["pointer", "buffer", "usize"],
+    //           module     buf       len
+    result: "i64",
+  },
   gate_selftest_hash: {
     parameters: ["buffer", "usize"],
     //           buf       len

@@ -76,7 +76,7 @@ stage c-unit native/build/unit-tests
 check errors-gen-fresh $DENO run --allow-read tools/gen_errors.ts --check
 check fmt $DENO fmt --check
 check lint $DENO lint
-check typecheck $DENO check mod.ts cli.ts server.ts ffi/ tests/ tools/
+check typecheck $DENO check mod.ts cli.ts server.ts ffi/ cli/ tests/ tools/ bench/
 stage deno deno_tests
 if [ -f tests/spec/run.ts ]; then
 	stage spec $DENO task -q spec
