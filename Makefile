@@ -27,7 +27,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 DENO := $(shell command -v deno 2>/dev/null || echo $(CURDIR)/.tools/bin/deno)
 export PATH := $(CURDIR)/.tools/bin:$(PATH)
 
-LIB_SRCS := $(wildcard native/lib/*.c native/wasm/*.c)
+LIB_SRCS := $(wildcard native/lib/*.c native/wasm/*.c native/x64/*.c)
 TEST_SRCS := $(wildcard native/test/*.c)
 EXEC_SRCS := $(wildcard native/executor/*.c)
 FUZZ_SRCS := $(wildcard native/fuzz/*.c)
