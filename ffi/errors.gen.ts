@@ -10,6 +10,10 @@ export const Status = {
   LIMIT: 5,
   BUFFER_TOO_SMALL: 6,
   INTERNAL: 7,
+  LINK: 8,
+  TRAP: 9,
+  IO: 10,
+  PROTOCOL: 11,
 } as const;
 
 /** A status code returned by libgate. */
@@ -25,4 +29,8 @@ export const STATUS_INFO: Record<number, { name: string; className: string; desc
   5: { name: "GATE_LIMIT", className: "CompileError", description: "module exceeds a resource limit" },
   6: { name: "GATE_BUFFER_TOO_SMALL", className: "RangeError", description: "buffer too small" },
   7: { name: "GATE_INTERNAL", className: "Error", description: "internal error" },
+  8: { name: "GATE_LINK", className: "LinkError", description: "cannot link module" },
+  9: { name: "GATE_TRAP", className: "TrapError", description: "trap" },
+  10: { name: "GATE_IO", className: "Error", description: "input/output error" },
+  11: { name: "GATE_PROTOCOL", className: "Error", description: "protocol violation" },
 };

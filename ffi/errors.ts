@@ -21,6 +21,24 @@ export class CompileError extends Error {
   }
 }
 
+/** Imports of a module do not match what they are bound to. */
+export class LinkError extends Error {
+  /** Creates a LinkError. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "LinkError";
+  }
+}
+
+/** A WebAssembly program trapped. */
+export class TrapError extends Error {
+  /** Creates a TrapError. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "TrapError";
+  }
+}
+
 /** Size of the message buffers handed to C (err, err_len). */
 export const ERROR_BUFFER_SIZE = 512;
 
@@ -47,6 +65,10 @@ export function statusError(status: number, buf: Uint8Array): Error | undefined 
   switch (info?.className) {
     case "CompileError":
       return new CompileError(message, status);
+    case "LinkError":
+      return new LinkError(message);
+    case "TrapError":
+      return new TrapError(message);
     case "TypeError":
       return new TypeError(message);
     case "RangeError":

@@ -106,6 +106,31 @@ GATE_API void gate_module_free(gate_module *module);
 GATE_API int64_t gate_module_info(const gate_module *module, uint8_t *buf, size_t len);
 
 /*
+ * A compiled image: machine code plus what an instance process needs to run
+ * it (function and stub offsets, memory-access trap sites, stack maps,
+ * segments, imports and exports). Position-independent and self-contained:
+ * its serialized bytes are cached on disk and sent to instance processes,
+ * which load them with the runtime (native/rt/rt.h). Format: docs/image.md.
+ *
+ * gate_image_new() compiles a validated module. On success *out owns a new
+ * image (free it with gate_image_free). On failure it returns a status and
+ * writes a message into err. The image keeps no pointer into module.
+ */
+typedef struct gate_image gate_image;
+
+GATE_API int gate_image_new(const gate_module *module, gate_image **out, char *err,
+			    size_t err_len);
+GATE_API void gate_image_free(gate_image *image);
+
+/* Returns the serialized image, valid until gate_image_free(), and writes its
+ * length into *len. */
+GATE_API const uint8_t *gate_image_bytes(const gate_image *image, uint64_t *len);
+
+/* Version of the code generator and image format; part of the image cache
+ * key, so bump it whenever generated code or the format changes. */
+GATE_API uint32_t gate_compiler_version(void);
+
+/*
  * Seam self-tests, used by tests/ffi_seam_test.ts to prove that buffers,
  * errors and nonblocking calls cross the FFI correctly.
  */

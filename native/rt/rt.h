@@ -1,0 +1,115 @@
+/*
+ * The runtime: runs compiled images inside an instance process.
+ *
+ * NEVER used inside the Deno process (it installs signal handlers and maps
+ * executable memory); the Deno side compiles with libgate and talks to an
+ * instance process over its channel. C unit tests use it in-process.
+ *
+ * A store holds everything one instance process runs: loaded images,
+ * instances (several modules linked together, as the spec tests' `register`
+ * needs), and their functions, tables, memories and globals, each addressed
+ * by a store-wide index ("address", as in the spec's store). Host modules
+ * (`spectest`, later `gate` and WASI) are instances whose functions are C.
+ *
+ * All functions return a status from errors.def and write a message into
+ * err; GATE_TRAP means trap was filled in. Ownership as in libgate.h.
+ *
+ * This header is the contract between the compiler/runtime (native/compile,
+ * native/rt) and the instance process (native/executor); docs/runtime.md.
+ */
+#ifndef GATE_RT_RT_H
+#define GATE_RT_RT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../libgate.h"
+
+enum gate_trap {
+#define GATE_TRAP(name, num, msg) GATE_TRAP_##name = num,
+#include "traps.def"
+#undef GATE_TRAP
+};
+
+/* Returns the spec message of a trap kind ("integer overflow"). */
+const char *gate__trap_message(uint32_t kind);
+
+/* A typed value. type is the binary value type (0x7f i32 ... 0x6f externref);
+ * references are store-opaque 64-bit handles, 0 meaning null. */
+struct gate__value {
+	uint8_t type;
+	union {
+		uint32_t i32;
+		uint64_t i64;
+		uint32_t f32; /* bit pattern: NaN payloads preserved */
+		uint64_t f64;
+		uint8_t v128[16];
+		uint64_t ref;
+	} of;
+};
+
+/* One WebAssembly frame of a backtrace, innermost first. */
+struct gate__trap_frame {
+	uint32_t func;   /* function index within its module */
+	uint32_t offset; /* bytecode offset in the module */
+	uint32_t module; /* store index of the image */
+};
+
+#define GATE__TRAP_FRAMES 64 /* enough to locate a bug; deeper stacks are cut */
+
+struct gate__trap {
+	uint32_t kind; /* enum gate_trap */
+	uint32_t nframes;
+	struct gate__trap_frame frames[GATE__TRAP_FRAMES];
+};
+
+/* An external value: what an import is bound to, or what an export is. */
+struct gate__extern {
+	uint8_t kind;  /* enum gate__extern_kind: func, table, memory, global */
+	uint32_t addr; /* store index within that kind */
+};
+
+struct gate__store;
+
+int gate__store_new(struct gate__store **out, char *err, size_t err_len);
+void gate__store_free(struct gate__store *store);
+
+/* Loads a serialized image (see gate_image_new in libgate.h); the store
+ * copies what it keeps. *out is the image's store index. */
+int gate__store_load(struct gate__store *store, const uint8_t *image, size_t len,
+		     uint32_t *out, char *err, size_t err_len);
+
+/* Instantiates a loaded image with its imports bound in import order:
+ * checks types (GATE_LINK), allocates memories, tables and globals,
+ * initialises segments in spec order and runs the start function (GATE_TRAP
+ * with trap filled in; per the spec a trapping start leaves what the
+ * segments already wrote). *out is the new instance's store index. */
+int gate__store_instantiate(struct gate__store *store, uint32_t image,
+			    const struct gate__extern *imports, uint32_t nimports, uint32_t *out,
+			    struct gate__trap *trap, char *err, size_t err_len);
+
+/* Adds the `spectest` host module as an instance (spec testsuite's
+ * harness: print_* functions, global_i32/i64/f32/f64, table, memory). */
+int gate__store_add_spectest(struct gate__store *store, uint32_t *out, char *err,
+			     size_t err_len);
+
+/* Looks up an export of an instance by name (UTF-8, len bytes). */
+int gate__store_export(const struct gate__store *store, uint32_t instance, const char *name,
+		       size_t len, struct gate__extern *out, char *err, size_t err_len);
+
+/* Calls a function: args must match its parameter types; results[0..n) are
+ * written, n being its result count (at most nresults). */
+int gate__store_invoke(struct gate__store *store, uint32_t func, const struct gate__value *args,
+		       uint32_t nargs, struct gate__value *results, uint32_t nresults,
+		       struct gate__trap *trap, char *err, size_t err_len);
+
+/* Reads a global's current value. */
+int gate__store_global_get(const struct gate__store *store, uint32_t global,
+			   struct gate__value *out);
+
+/* The function's parameter and result types (binary value types), for the
+ * protocol and for checking arguments. */
+int gate__store_func_type(const struct gate__store *store, uint32_t func, uint32_t *nparams,
+			  const uint8_t **params, uint32_t *nresults, const uint8_t **results);
+
+#endif
