@@ -96,8 +96,16 @@ Deno.test("validate() rejects every truncation of a valid module", () => {
   const body = new Uint8Array([0x00, 0x41, 0x01, 0x1a, 0x0b]); // i32.const 1; drop
   const whole = moduleWithBody(body);
   assertEquals(validate(whole).functions, 1);
+  const ends: number[] = []; // where each section ends (all are under 128 bytes)
+  for (let o = HEADER.length; o < whole.length; o += 2 + whole[o + 1]!) {
+    ends.push(o + 2 + whole[o + 1]!);
+  }
   for (let n = 1; n < whole.length; n++) {
-    if (n === HEADER.length) continue; // the bare header is a valid empty module
+    if (n === HEADER.length || ends.includes(n)) continue;
     assertThrows(() => validate(whole.subarray(0, n)), CompileError);
   }
+  // At section boundaries: the type section alone is a valid module, but
+  // functions without their code section are not.
+  assertEquals(validate(whole.subarray(0, ends[0])).functions, 0);
+  assertThrows(() => validate(whole.subarray(0, ends[1])), CompileError, "inconsistent");
 });
