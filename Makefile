@@ -6,7 +6,7 @@
 #   make test     set up, build, run every test; last line "N passed, N failed"
 #   make asan     build and run the C unit tests with ASan + UBSan
 #   make fuzz     run the decoder/validator fuzzer (FUZZ_SECONDS, default 600)
-#   make gen      regenerate ffi/errors.gen.ts from native/errors.def
+#   make gen      regenerate ffi/errors.gen.ts and ffi/traps.gen.ts from the .def tables
 #   make clean    remove build outputs
 
 SHELL := /bin/bash
@@ -27,7 +27,9 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 DENO := $(shell command -v deno 2>/dev/null || echo $(CURDIR)/.tools/bin/deno)
 export PATH := $(CURDIR)/.tools/bin:$(PATH)
 
-LIB_SRCS := $(wildcard native/lib/*.c native/wasm/*.c native/x64/*.c)
+LIB_SRCS := $(wildcard native/lib/*.c native/wasm/*.c native/x64/*.c native/compile/*.c)
+# The runtime runs compiled code: instance processes and unit tests only, never libgate.so.
+RT_SRCS := $(wildcard native/rt/*.c)
 TEST_SRCS := $(wildcard native/test/*.c)
 EXEC_SRCS := $(wildcard native/executor/*.c)
 FUZZ_SRCS := $(wildcard native/fuzz/*.c)
@@ -35,9 +37,10 @@ FUZZ_SRCS := $(wildcard native/fuzz/*.c)
 obj = $(patsubst native/%.c,$(BUILD)/$(1)/%.o,$(2))
 
 LIB_OBJS := $(call obj,rel,$(LIB_SRCS))
+RT_OBJS := $(call obj,rel,$(RT_SRCS))
 TEST_OBJS := $(call obj,rel,$(TEST_SRCS))
 EXEC_OBJS := $(call obj,rel,$(EXEC_SRCS))
-ASAN_OBJS := $(call obj,asan,$(LIB_SRCS) $(TEST_SRCS))
+ASAN_OBJS := $(call obj,asan,$(LIB_SRCS) $(RT_SRCS) $(TEST_SRCS))
 
 .PHONY: all run test asan fuzz fuzz-smoke gen clean setup unit-test examples
 
@@ -54,11 +57,17 @@ $(BUILD)/asan/%.o: native/%.c
 $(BUILD)/libgate.so: $(LIB_OBJS)
 	$(CC) -shared -Wl,-z,relro,-z,now,-z,noexecstack -o $@ $^
 
-$(BUILD)/gate-executor: $(EXEC_OBJS)
-	$(CC) -Wl,-z,relro,-z,now,-z,noexecstack -o $@ $^
+# The executor's instance processes run images with the runtime (native/rt),
+# which uses some of libgate's objects: linked from an archive, so only those.
+$(BUILD)/libgate.a: $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/gate-executor: $(EXEC_OBJS) $(RT_OBJS) $(BUILD)/libgate.a
+	$(CC) -Wl,-z,relro,-z,now,-z,noexecstack -o $@ $^ -lm
 
 # Unit tests link the objects directly so they can reach internal functions.
-$(BUILD)/unit-tests: $(LIB_OBJS) $(TEST_OBJS)
+$(BUILD)/unit-tests: $(LIB_OBJS) $(RT_OBJS) $(TEST_OBJS)
 	$(CC) -o $@ $^ -lm
 
 $(BUILD)/unit-tests-asan: $(ASAN_OBJS)
@@ -86,7 +95,8 @@ fuzz-smoke: $(BUILD)/fuzz-validate
 	tools/fuzz.sh 60
 
 gen:
-	$(DENO) run --allow-read=native/errors.def --allow-write=ffi/errors.gen.ts tools/gen_errors.ts
+	$(DENO) run --allow-read=native/errors.def,native/rt/traps.def \
+		--allow-write=ffi/errors.gen.ts,ffi/traps.gen.ts tools/gen_errors.ts
 
 EXAMPLES := $(patsubst examples/%.wat,$(BUILD)/examples/%.wasm,$(wildcard examples/*.wat))
 

@@ -14,6 +14,7 @@ export const Status = {
   TRAP: 9,
   IO: 10,
   PROTOCOL: 11,
+  UNSUPPORTED: 12,
 } as const;
 
 /** A status code returned by libgate. */
@@ -33,4 +34,5 @@ export const STATUS_INFO: Record<number, { name: string; className: string; desc
   9: { name: "GATE_TRAP", className: "TrapError", description: "trap" },
   10: { name: "GATE_IO", className: "Error", description: "input/output error" },
   11: { name: "GATE_PROTOCOL", className: "Error", description: "protocol violation" },
+  12: { name: "GATE_UNSUPPORTED", className: "CompileError", description: "feature not supported" },
 };

@@ -112,4 +112,9 @@ int gate__store_global_get(const struct gate__store *store, uint32_t global,
 int gate__store_func_type(const struct gate__store *store, uint32_t func, uint32_t *nparams,
 			  const uint8_t **params, uint32_t *nresults, const uint8_t **results);
 
+/* The name of function func (module index) of a loaded image, from the
+ * name section, for backtraces: *len bytes of UTF-8, or NULL if unnamed. */
+const char *gate__store_func_name(const struct gate__store *store, uint32_t image, uint32_t func,
+				  size_t *len);
+
 #endif
