@@ -2,15 +2,19 @@
  * The `gate` command.
  *
  *   gate inspect [--json] FILE.wasm   decode, validate and describe a module
+ *   gate call FILE.wasm FUNCTION [ARGS...]
+ *                                     run an exported function and print its results
  *   gate version                      print the package and library versions
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
-import { type ModuleInfo, validate } from "./mod.ts";
+import { compile, type ModuleInfo, TrapError, validate } from "./mod.ts";
 import { lib } from "./ffi/_library.ts";
+import { closeExecutor } from "./ffi/_executor.ts";
 import { formatModuleInfo } from "./cli/format.ts";
+import { formatBacktrace, formatValue, parseArg } from "./cli/values.ts";
 import { sha256 } from "hash-wasm";
 import denoJson from "./deno.json" with { type: "json" };
 
@@ -18,6 +22,9 @@ const USAGE = `Usage: gate <command> [options]
 
 Commands:
   inspect [--json] FILE.wasm   decode, validate and describe a WebAssembly module
+  call FILE.wasm FUNCTION [ARGS...]
+                               call an exported function with arguments parsed by
+                               its parameter types; print one result per line
   version                      print the package and native library versions
   help                         print this help`;
 
@@ -27,6 +34,8 @@ export async function main(args: string[] = Deno.args): Promise<number> {
   switch (command) {
     case "inspect":
       return await inspect(rest);
+    case "call":
+      return await call(rest);
     case "version":
       console.log(`gate ${denoJson.version} (libgate ABI ${lib().gate_abi_version()})`);
       return 0;
@@ -69,6 +78,54 @@ async function inspect(args: string[]): Promise<number> {
       : formatModuleInfo(path, hash, info),
   );
   return 0;
+}
+
+async function call(args: string[]): Promise<number> {
+  const [path, name, ...texts] = args;
+  if (path === undefined || name === undefined) {
+    console.error("gate call: expected FILE.wasm FUNCTION [ARGS...]");
+    return 2;
+  }
+  try {
+    const module = await compile(await Deno.readFile(path));
+    const fn = module.exports.find((e) => e.name === name);
+    if (fn === undefined || fn.kind !== "function") {
+      const functions = module.exports.filter((e) => e.kind === "function").map((e) => e.name);
+      console.error(
+        `gate call: "${path}" exports no function "${name}"` +
+          (functions.length ? `; functions: ${functions.join(", ")}` : ""),
+      );
+      return 2;
+    }
+    const { params, results } = fn.type;
+    if (texts.length !== params.length) {
+      console.error(
+        `gate call: "${name}" takes ${params.length} arguments (${params.join(", ")}), ` +
+          `got ${texts.length}`,
+      );
+      return 2;
+    }
+    let values;
+    try {
+      values = texts.map((text, i) => parseArg(text, params[i]!));
+    } catch (error) {
+      console.error(`gate call: ${(error as Error).message}`);
+      return 2;
+    }
+    using instance = await module.instantiate();
+    const out = await instance.invoke(name, values);
+    for (const [i, value] of out.entries()) console.log(formatValue(value, results[i]!));
+    return 0;
+  } catch (error) {
+    if (!(error instanceof Error)) throw error;
+    console.error(`gate call: "${path}": ${error.message}`);
+    if (error instanceof TrapError) {
+      for (const line of formatBacktrace(error.backtrace)) console.error(line);
+    }
+    return 1;
+  } finally {
+    await closeExecutor();
+  }
 }
 
 if (import.meta.main) Deno.exit(await main());

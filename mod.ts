@@ -2,8 +2,26 @@
  * Gate for Deno: run untrusted WebAssembly in a sandbox and make running
  * programs portable.
  *
- * Today this module decodes and validates WebAssembly 2.0 modules; execution,
- * the sandbox and snapshots follow (see README.md).
+ * {@linkcode compile} decodes, validates and compiles a WebAssembly 2.0
+ * module in this process; {@linkcode Module.instantiate} runs it in an
+ * instance process started by `gate-executor`, so a crashing program never
+ * takes Deno down. {@linkcode validate} only describes a module. The
+ * sandbox and snapshots follow (see README.md).
+ *
+ * @example Call an exported function
+ * ```ts
+ * import { compile } from "./mod.ts";
+ *
+ * // (module (func (export "add") (param i32 i32) (result i32)
+ * //   (i32.add (local.get 0) (local.get 1))))
+ * const bytes = new Uint8Array([
+ *   0, 97, 115, 109, 1, 0, 0, 0, 1, 7, 1, 96, 2, 127, 127, 1, 127, 3, 2, 1, 0,
+ *   7, 7, 1, 3, 97, 100, 100, 0, 0, 10, 9, 1, 7, 0, 32, 0, 32, 1, 106, 11,
+ * ]);
+ * const module = await compile(bytes);
+ * using instance = await module.instantiate();
+ * console.log(await instance.invoke("add", [2, 40])); // [ 42 ]
+ * ```
  *
  * @example Describe a module
  * ```ts
@@ -32,4 +50,16 @@ export {
   type ValidateOptions,
   type ValueType,
 } from "./ffi/module.ts";
-export { CompileError } from "./ffi/errors.ts";
+export {
+  CompileError,
+  LinkError,
+  ProcessError,
+  type ProcessExit,
+  TrapError,
+  type TrapFrame,
+  trapMessage,
+  type TrapName,
+} from "./ffi/errors.ts";
+export { compile, type CompileOptions, Module } from "./ffi/compile.ts";
+export { Instance, type InstantiateOptions, Store } from "./ffi/instance.ts";
+export { type RawValue, Ref, type Value } from "./ffi/values.ts";

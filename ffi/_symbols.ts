@@ -40,6 +40,59 @@ export const SYMBOLS = {
     //           module     buf       len
     result: "i64",
   },
+  gate_image_new: {
+    parameters: ["pointer", "buffer", "buffer", "usize"],
+    //           module     image**   err       err_len
+    result: "i32",
+    nonblocking: true, // compiles a whole module: milliseconds and more
+  },
+  gate_image_free: {
+    parameters: ["pointer"],
+    //           gate_image *
+    result: "void",
+  },
+  gate_image_bytes: {
+    parameters: ["pointer", "buffer"],
+    //           image      uint64_t *len
+    result: "pointer", // const uint8_t *, valid until gate_image_free
+  },
+  gate_compiler_version: {
+    parameters: [],
+    result: "u32",
+  },
+  gate_executor_spawn: {
+    parameters: ["buffer", "buffer", "buffer", "usize"],
+    //           path      executor** err     err_len
+    result: "i32",
+    nonblocking: true, // starts a process and waits for its hello
+  },
+  gate_executor_free: {
+    parameters: ["pointer"],
+    //           gate_executor *
+    result: "void",
+    nonblocking: true, // waits for the executor to reap its instances
+  },
+  gate_executor_pid: {
+    parameters: ["pointer"],
+    //           executor
+    result: "i32",
+  },
+  gate_executor_send: {
+    parameters: ["pointer", "buffer", "usize", "buffer", "usize", "buffer", "usize"],
+    //           executor   frame     len      image     image_len err       err_len
+    result: "i32",
+  },
+  gate_executor_poll: {
+    parameters: ["pointer", "buffer", "usize", "i32", "buffer", "usize"],
+    //           executor   buf       len      timeout_ms err      err_len
+    result: "i64",
+    nonblocking: true, // the one outstanding wait for executor events
+  },
+  gate_executor_wake: {
+    parameters: ["pointer"],
+    //           executor
+    result: "void",
+  },
   gate_selftest_hash: {
     parameters: ["buffer", "usize"],
     //           buf       len
@@ -59,4 +112,4 @@ export const SYMBOLS = {
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The ABI version this table was written against (GATE_ABI_VERSION in libgate.h). */
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;

@@ -5,8 +5,10 @@
  */
 
 import { Status, STATUS_INFO } from "./errors.gen.ts";
+import { TRAP_INFO, type TrapName } from "./traps.gen.ts";
 
 export { Status };
+export type { TrapName };
 
 /** A module failed to decode, validate or stay within resource limits. */
 export class CompileError extends Error {
@@ -30,12 +32,65 @@ export class LinkError extends Error {
   }
 }
 
+/** One WebAssembly frame of a trap's backtrace, innermost first. */
+export interface TrapFrame {
+  /** Function index within its module (imports included). */
+  function: number;
+  /** The function's name: from the `name` section, else its export name, if any. */
+  name?: string;
+  /** Byte offset of the trapping (or calling) instruction in the module. */
+  offset: number;
+  /** SHA-256 of the module the function belongs to, when known. */
+  module?: string;
+}
+
+/** Options of a {@linkcode TrapError}. */
+export interface TrapErrorOptions extends ErrorOptions {
+  /** The trap kind; "NONE" when unknown. */
+  trap?: TrapName;
+  /** The WebAssembly frames, innermost first. */
+  backtrace?: TrapFrame[];
+}
+
 /** A WebAssembly program trapped. */
 export class TrapError extends Error {
+  /** The trap kind, such as "INTEGER_DIVIDE_BY_ZERO" (native/rt/traps.def). */
+  readonly trap: TrapName;
+  /** The WebAssembly frames at the trap, innermost first (at most 64). */
+  readonly backtrace: readonly TrapFrame[];
+
   /** Creates a TrapError. */
-  constructor(message: string, options?: ErrorOptions) {
+  constructor(message: string, options: TrapErrorOptions = {}) {
     super(message, options);
     this.name = "TrapError";
+    this.trap = options.trap ?? "NONE";
+    this.backtrace = options.backtrace ?? [];
+  }
+}
+
+/** Returns the spec testsuite's message of a trap kind ("integer divide by zero"). */
+export function trapMessage(trap: TrapName): string {
+  for (const info of Object.values(TRAP_INFO)) if (info.name === trap) return info.message;
+  return trap;
+}
+
+/** How a process ended. */
+export type ProcessExit = { code: number } | { signal: number };
+
+/**
+ * An instance process (or the executor) ended while requests were pending
+ * or before a request: a crash, a kill or a lost executor. The instances in
+ * it are gone.
+ */
+export class ProcessError extends Error {
+  /** How the process ended, when known. */
+  readonly exit: ProcessExit | undefined;
+
+  /** Creates a ProcessError. */
+  constructor(message: string, exit?: ProcessExit, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ProcessError";
+    this.exit = exit;
   }
 }
 
@@ -59,9 +114,17 @@ export function readMessage(buf: Uint8Array): string {
  */
 export function statusError(status: number, buf: Uint8Array): Error | undefined {
   if (status === Status.OK) return undefined;
+  return errorFromStatus(status, readMessage(buf));
+}
+
+/**
+ * Returns the exception for a non-OK status and its message (an empty
+ * message falls back to the table's description). The class comes from
+ * the error table (native/errors.def).
+ */
+export function errorFromStatus(status: number, text: string): Error {
   const info = STATUS_INFO[status];
-  const message = readMessage(buf) || info?.description ||
-    `Unknown libgate status ${status}`;
+  const message = text || info?.description || `Unknown libgate status ${status}`;
   switch (info?.className) {
     case "CompileError":
       return new CompileError(message, status);

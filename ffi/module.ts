@@ -111,6 +111,19 @@ export function defaultLimits(): Required<Limits> {
  * resource limit; its message names the problem and the byte offset.
  */
 export function validate(bytes: Uint8Array, options: ValidateOptions = {}): ModuleInfo {
+  const module = decodeModule(bytes, options);
+  try {
+    return moduleInfo(module);
+  } finally {
+    lib().gate_module_free(module);
+  }
+}
+
+/**
+ * Decodes and validates a module into a libgate `gate_module`; the caller
+ * frees it with `gate_module_free`. Throws like {@linkcode validate}.
+ */
+export function decodeModule(bytes: Uint8Array, options: ValidateOptions = {}): Deno.PointerValue {
   const symbols = lib();
   let limits: Uint8Array<ArrayBuffer> | null = null;
   if (options.limits) {
@@ -124,12 +137,12 @@ export function validate(bytes: Uint8Array, options: ValidateOptions = {}): Modu
     symbols.gate_module_new(bytes, BigInt(bytes.length), limits, out, err, BigInt(err.length)),
     err,
   );
-  const module = Deno.UnsafePointer.create(out[0]!);
-  try {
-    return JSON.parse(readInfo(symbols, module)) as ModuleInfo;
-  } finally {
-    symbols.gate_module_free(module);
-  }
+  return Deno.UnsafePointer.create(out[0]!);
+}
+
+/** Describes a decoded module (see {@linkcode decodeModule}). */
+export function moduleInfo(module: Deno.PointerValue): ModuleInfo {
+  return JSON.parse(readInfo(lib(), module)) as ModuleInfo;
 }
 
 function readInfo(symbols: ReturnType<typeof lib>, module: Deno.PointerValue): string {

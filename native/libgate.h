@@ -23,7 +23,7 @@
 
 /* Bumped whenever a prototype or a struct below changes; ffi/_library.ts
  * refuses to run against a library with another number. */
-#define GATE_ABI_VERSION 1
+#define GATE_ABI_VERSION 2
 
 enum gate_status {
 #define GATE_ERROR(name, num, cls, desc) GATE_##name = num,
@@ -129,6 +129,55 @@ GATE_API const uint8_t *gate_image_bytes(const gate_image *image, uint64_t *len)
 /* Version of the code generator and image format; part of the image cache
  * key, so bump it whenever generated code or the format changes. */
 GATE_API uint32_t gate_compiler_version(void);
+
+/*
+ * The executor client (docs/protocol.md). gate-executor is a separate,
+ * single-threaded program that forks instance processes; the Deno process
+ * never forks. Frames are those of native/executor/protocol.h.
+ *
+ * gate_executor_spawn() starts the executor at path (NUL-terminated) with
+ * posix_spawn, waits for its hello and checks its protocol and ABI versions.
+ * On success *out owns it (free it with gate_executor_free). On failure it
+ * returns GATE_IO (cannot start, no hello) or GATE_PROTOCOL (versions
+ * differ), writes a message, and leaves nothing running.
+ */
+typedef struct gate_executor gate_executor;
+
+GATE_API int gate_executor_spawn(const char *path, gate_executor **out, char *err,
+				 size_t err_len);
+
+/* Closes the control channel, so the executor kills its instances and
+ * exits; reaps it (killing it after 2 s). Must not run during a poll of
+ * the same executor. Accepts NULL. */
+GATE_API void gate_executor_free(gate_executor *executor);
+
+/* The executor's process id. */
+GATE_API int32_t gate_executor_pid(const gate_executor *executor);
+
+/*
+ * Sends one frame (frame[0..len), header included). With image non-NULL
+ * the frame must carry GATE_FRAME_FD: image[0..image_len) is copied into a
+ * sealed memfd that travels with the frame. Safe to call while another
+ * thread polls. Returns GATE_OK, GATE_INVALID_ARGUMENT for a malformed
+ * frame, or GATE_IO when the executor is gone or accepts nothing for 5 s.
+ */
+GATE_API int gate_executor_send(gate_executor *executor, const uint8_t *frame, size_t len,
+				const uint8_t *image, size_t image_len, char *err,
+				size_t err_len);
+
+/*
+ * Waits up to timeout_ms (-1: no limit) for frames from the executor, then
+ * writes as many whole frames as fit into buf[0..len) (len must be at least
+ * GATE_FRAME_MAX, 65536) and returns their total length: 0 after a timeout
+ * or a wake. Returns -GATE_IO once the executor has ended (after the frames
+ * it sent before), -GATE_PROTOCOL for a malformed frame. Meant to run as a
+ * nonblocking FFI call: at most one poll per executor at a time.
+ */
+GATE_API int64_t gate_executor_poll(gate_executor *executor, uint8_t *buf, size_t len,
+				    int32_t timeout_ms, char *err, size_t err_len);
+
+/* Makes a running (or the next) gate_executor_poll() return at once. */
+GATE_API void gate_executor_wake(gate_executor *executor);
 
 /*
  * Seam self-tests, used by tests/ffi_seam_test.ts to prove that buffers,

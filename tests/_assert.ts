@@ -50,3 +50,25 @@ export function assertThrows(
   }
   throw new nodeAssert.AssertionError({ message: "expected the function to throw" });
 }
+
+/** Asserts that fn's promise rejects with an instance of type; returns the error. */
+export async function assertRejects<T extends Error>(
+  fn: () => Promise<unknown>,
+  // deno-lint-ignore no-explicit-any
+  type: new (...args: any[]) => T,
+  includes?: string,
+): Promise<T> {
+  try {
+    await fn();
+  } catch (error) {
+    assertInstanceOf(error, type, `expected ${type.name}, got ${String(error)}`);
+    if (includes !== undefined) {
+      nodeAssert.ok(
+        error.message.includes(includes),
+        `"${error.message}" should include "${includes}"`,
+      );
+    }
+    return error;
+  }
+  throw new nodeAssert.AssertionError({ message: "expected the promise to reject" });
+}

@@ -1,10 +1,11 @@
 import { assertEquals } from "./_assert.ts";
 import { createHandler } from "../server.ts";
+import { ABI_VERSION } from "../ffi/_symbols.ts";
 
 Deno.test("createHandler() reports health with the library ABI version", async () => {
   const res = await createHandler()(new Request("http://localhost/health"));
   assertEquals(res.status, 200);
-  assertEquals(await res.json(), { ok: true, abi: 1 });
+  assertEquals(await res.json(), { ok: true, abi: ABI_VERSION });
 });
 
 Deno.test("createHandler() says the API is not implemented under the base path", async () => {

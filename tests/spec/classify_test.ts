@@ -1,12 +1,15 @@
 import { deepEqual } from "node:assert/strict";
-import { classifyCommand, SKIP_EXECUTION, SKIP_TEXT } from "./classify.ts";
+import { classifyCommand, SKIP_EXCEPTIONS, SKIP_SIMD, SKIP_TEXT } from "./classify.ts";
 import type { WastCommand } from "./wast_json.ts";
 
 const INVOKE = { type: "invoke", field: "f", args: [] };
 
-Deno.test("classifyCommand() expects a binary module to validate", () => {
+Deno.test("classifyCommand() expects a binary module to instantiate, under its name", () => {
   deepEqual(classifyCommand({ type: "module", line: 3, filename: "a.0.wasm" }), [
-    { kind: "validate", filename: "a.0.wasm", expect: "valid" },
+    { kind: "instantiate", filename: "a.0.wasm", expect: "instance" },
+  ]);
+  deepEqual(classifyCommand({ type: "module", line: 3, filename: "a.0.wasm", name: "$M" }), [
+    { kind: "instantiate", filename: "a.0.wasm", expect: "instance", name: "$M" },
   ]);
 });
 
@@ -44,8 +47,13 @@ Deno.test("classifyCommand() skips a module written as a .wat file", () => {
   ]);
 });
 
-Deno.test("classifyCommand() validates the module of a link or instantiation assertion and skips the rest", async (t) => {
-  for (const type of ["assert_unlinkable", "assert_uninstantiable", "assert_trap"]) {
+Deno.test("classifyCommand() expects link and start failures of assertion modules", async (t) => {
+  const cases = [
+    ["assert_unlinkable", "unlinkable"],
+    ["assert_uninstantiable", "uninstantiable"],
+    ["assert_trap", "uninstantiable"],
+  ] as const;
+  for (const [type, expect] of cases) {
     await t.step(type, () => {
       const command: WastCommand = {
         type,
@@ -55,27 +63,62 @@ Deno.test("classifyCommand() validates the module of a link or instantiation ass
         text: "unknown import",
       };
       deepEqual(classifyCommand(command), [
-        { kind: "validate", filename: "a.4.wasm", expect: "valid", text: "unknown import" },
-        { kind: "skip", reason: SKIP_EXECUTION },
+        { kind: "instantiate", filename: "a.4.wasm", expect, text: "unknown import" },
       ]);
     });
   }
 });
 
-Deno.test("classifyCommand() skips execution commands", async (t) => {
-  const commands: WastCommand[] = [
-    { type: "assert_return", line: 1, action: INVOKE, expected: [] },
-    { type: "assert_trap", line: 2, action: INVOKE, text: "unreachable", expected: [] },
-    { type: "assert_exhaustion", line: 3, action: INVOKE, text: "call stack exhausted" },
-    { type: "assert_exception", line: 4, action: INVOKE },
-    { type: "action", line: 5, action: INVOKE, expected: [] },
-    { type: "register", line: 6, as: "m" },
+Deno.test("classifyCommand() turns actions into checks with their expectation", async (t) => {
+  const cases: [WastCommand, unknown][] = [
+    [
+      { type: "assert_return", line: 1, action: INVOKE, expected: [{ type: "i32", value: "1" }] },
+      { kind: "return", values: [{ type: "i32", value: "1" }] },
+    ],
+    [
+      { type: "assert_trap", line: 2, action: INVOKE, text: "unreachable", expected: [] },
+      { kind: "trap", text: "unreachable" },
+    ],
+    [
+      { type: "assert_exhaustion", line: 3, action: INVOKE, text: "call stack exhausted" },
+      { kind: "exhaustion", text: "call stack exhausted" },
+    ],
+    [{ type: "action", line: 5, action: INVOKE, expected: [] }, { kind: "success" }],
   ];
-  for (const command of commands) {
+  for (const [command, expect] of cases) {
     await t.step(command.type, () => {
-      deepEqual(classifyCommand(command), [{ kind: "skip", reason: SKIP_EXECUTION }]);
+      deepEqual(classifyCommand(command), [{ kind: "action", action: INVOKE, expect }]);
     });
   }
+});
+
+Deno.test("classifyCommand() registers the named or current module", () => {
+  deepEqual(classifyCommand({ type: "register", line: 6, as: "m" }), [
+    { kind: "register", as: "m" },
+  ]);
+  deepEqual(classifyCommand({ type: "register", line: 6, as: "m", name: "$M" }), [
+    { kind: "register", as: "m", name: "$M" },
+  ]);
+});
+
+Deno.test("classifyCommand() skips actions with v128 values and assert_exception", () => {
+  const v128 = { type: "v128", lane_type: "i32", value: ["0", "0", "0", "0"] };
+  deepEqual(
+    classifyCommand({ type: "assert_return", line: 1, action: INVOKE, expected: [v128] }),
+    [{ kind: "skip", reason: SKIP_SIMD }],
+  );
+  deepEqual(
+    classifyCommand({
+      type: "assert_return",
+      line: 1,
+      action: { ...INVOKE, args: [v128] },
+      expected: [],
+    }),
+    [{ kind: "skip", reason: SKIP_SIMD }],
+  );
+  deepEqual(classifyCommand({ type: "assert_exception", line: 4, action: INVOKE }), [
+    { kind: "skip", reason: SKIP_EXCEPTIONS },
+  ]);
 });
 
 Deno.test("classifyCommand() reports an unknown command type as an error", () => {

@@ -62,8 +62,9 @@ export async function* runSpec(
       yield { file, path, cached, warnings, outcomes: [failure(message)] };
       continue;
     }
-    const outcomes = runScript(script, {
+    const outcomes = await runScript(script, {
       engine: options.engine,
+      simd: file.startsWith("simd_"),
       // Synchronous: thousands of small reads are several times faster so.
       readModule: (filename) => Deno.readFileSync(join(dir, basename(filename))),
     });

@@ -1,0 +1,516 @@
+/*
+ * The instance process: serves requests on its channel with the runtime.
+ *
+ * One store per process (native/rt/rt.h): images are loaded from sealed
+ * memfds, instantiated with imports bound to earlier instances of the same
+ * store, and their exports invoked. Requests are served one at a time in
+ * order; replies carry the request's seq. The channel is the only way in,
+ * and every request is bounds-checked before use (docs/protocol.md).
+ */
+#include "instance.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../rt/rt.h"
+#include "protocol.h"
+
+/* A memfd must be sealed like this before the instance maps it, so its
+ * size and contents cannot change while the runtime reads it. */
+#define REQUIRED_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+
+/* Images beyond this are refused: far above any real program's code, and it
+ * bounds what one request can make the process map. */
+#define MAX_IMAGE_SIZE (1ull << 32)
+
+struct server {
+	int fd;
+	struct gate__store *store;
+	uint8_t in[GATE_FRAME_MAX];
+	uint8_t out[GATE_FRAME_MAX];
+	char err[512];
+};
+
+struct request {
+	struct gate__frame_header h;
+	struct gate__reader payload;
+	int fd; /* received descriptor or -1 */
+};
+
+/* Sends one frame; the peer (the executor) never blocks us for long, and a
+ * failure means the channel is gone, so the process ends. */
+static void send_frame(struct server *s, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = send(s->fd, s->out, len, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)len)
+		_exit(GATE_IO);
+}
+
+static void reply_ok(struct server *s, const struct request *rq, size_t payload_len)
+{
+	gate__frame_put(s->out, (uint32_t)(GATE_FRAME_HEADER + payload_len), GATE_MSG_OK, 0,
+			rq->h.instance, rq->h.seq);
+	send_frame(s, GATE_FRAME_HEADER + payload_len);
+}
+
+static void reply_error(struct server *s, const struct request *rq, int status, const char *fmt,
+			...) __attribute__((format(printf, 4, 5)));
+
+static void reply_error(struct server *s, const struct request *rq, int status, const char *fmt,
+			...)
+{
+	va_list ap;
+	size_t max = GATE_FRAME_MAX - GATE_FRAME_HEADER - 4;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf((char *)s->out + GATE_FRAME_HEADER + 4, max, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= max)
+		n = (int)max - 1;
+	gate__put32(s->out + GATE_FRAME_HEADER, (uint32_t)status);
+	gate__frame_put(s->out, (uint32_t)(GATE_FRAME_HEADER + 4 + n), GATE_MSG_ERROR, 0,
+			rq->h.instance, rq->h.seq);
+	send_frame(s, GATE_FRAME_HEADER + 4 + (size_t)n);
+}
+
+static void reply_status(struct server *s, const struct request *rq, int status)
+{
+	reply_error(s, rq, status, "%s", s->err[0] ? s->err : "runtime failure");
+}
+
+static void reply_trap(struct server *s, const struct request *rq, const struct gate__trap *trap)
+{
+	uint8_t *p = s->out + GATE_FRAME_HEADER;
+	uint32_t n = trap->nframes;
+
+	if (n > GATE__TRAP_FRAMES)
+		n = GATE__TRAP_FRAMES;
+	gate__put32(p, trap->kind);
+	gate__put32(p + 4, n);
+	p += 8;
+	for (uint32_t i = 0; i < n; i++, p += 12) {
+		gate__put32(p, trap->frames[i].func);
+		gate__put32(p + 4, trap->frames[i].offset);
+		gate__put32(p + 8, trap->frames[i].module);
+	}
+	size_t len = (size_t)(p - s->out);
+	gate__frame_put(s->out, (uint32_t)len, GATE_MSG_TRAP, 0, rq->h.instance, rq->h.seq);
+	send_frame(s, len);
+}
+
+static void load(struct server *s, struct request *rq)
+{
+	struct stat st;
+	uint32_t image;
+	void *map;
+	int seals;
+	int status;
+
+	if (rq->fd < 0) {
+		reply_error(s, rq, GATE_PROTOCOL, "Cannot load image: no descriptor in the request");
+		return;
+	}
+	seals = fcntl(rq->fd, F_GET_SEALS);
+	if (seals < 0 || (seals & REQUIRED_SEALS) != REQUIRED_SEALS) {
+		reply_error(s, rq, GATE_PROTOCOL, "Cannot load image: descriptor is not a sealed memfd");
+		return;
+	}
+	if (fstat(rq->fd, &st) != 0 || st.st_size <= 0 || (uint64_t)st.st_size > MAX_IMAGE_SIZE) {
+		reply_error(s, rq, GATE_PROTOCOL, "Cannot load image: bad size");
+		return;
+	}
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, rq->fd, 0);
+	if (map == MAP_FAILED) {
+		reply_error(s, rq, GATE_OUT_OF_MEMORY, "Cannot map image: %s", strerror(errno));
+		return;
+	}
+	s->err[0] = 0;
+	status = gate__store_load(s->store, map, (size_t)st.st_size, &image, s->err, sizeof s->err);
+	munmap(map, (size_t)st.st_size);
+	if (status != GATE_OK) {
+		reply_status(s, rq, status);
+		return;
+	}
+	gate__put32(s->out + GATE_FRAME_HEADER, image);
+	reply_ok(s, rq, 4);
+}
+
+static void instantiate(struct server *s, struct request *rq)
+{
+	struct gate__reader *r = &rq->payload;
+	struct gate__extern *imports = NULL;
+	struct gate__trap trap;
+	uint32_t image, n, instance;
+	int status;
+
+	image = gate__read32(r);
+	n = gate__read32(r);
+	if (!r->ok || n > r->left / 8) {
+		reply_error(s, rq, GATE_PROTOCOL, "Cannot instantiate: truncated request");
+		return;
+	}
+	if (n > 0) {
+		imports = calloc(n, sizeof *imports);
+		if (imports == NULL) {
+			reply_error(s, rq, GATE_OUT_OF_MEMORY, "Cannot instantiate: out of memory");
+			return;
+		}
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		imports[i].kind = gate__read8(r);
+		gate__read(r, 3);
+		imports[i].addr = gate__read32(r);
+	}
+	if (!r->ok || r->left != 0) {
+		reply_error(s, rq, GATE_PROTOCOL, "Cannot instantiate: malformed request");
+		goto out_free_imports;
+	}
+	memset(&trap, 0, sizeof trap);
+	s->err[0] = 0;
+	status = gate__store_instantiate(s->store, image, imports, n, &instance, &trap, s->err,
+					 sizeof s->err);
+	if (status == GATE_TRAP)
+		reply_trap(s, rq, &trap);
+	else if (status != GATE_OK)
+		reply_status(s, rq, status);
+	else {
+		gate__put32(s->out + GATE_FRAME_HEADER, instance);
+		reply_ok(s, rq, 4);
+	}
+out_free_imports:
+	free(imports);
+}
+
+static void spectest(struct server *s, struct request *rq)
+{
+	uint32_t instance;
+	int status;
+
+	if (rq->payload.left != 0) {
+		reply_error(s, rq, GATE_PROTOCOL, "Cannot add spectest: malformed request");
+		return;
+	}
+	s->err[0] = 0;
+	status = gate__store_add_spectest(s->store, &instance, s->err, sizeof s->err);
+	if (status != GATE_OK) {
+		reply_status(s, rq, status);
+		return;
+	}
+	gate__put32(s->out + GATE_FRAME_HEADER, instance);
+	reply_ok(s, rq, 4);
+}
+
+static void export(struct server *s, struct request *rq)
+{
+	struct gate__reader *r = &rq->payload;
+	struct gate__extern ext;
+	uint32_t instance, np, nr;
+	const uint8_t *params, *results;
+	const char *name;
+	size_t len;
+	uint8_t *p = s->out + GATE_FRAME_HEADER;
+	int status;
+
+	instance = gate__read32(r);
+	len = r->left;
+	name = (const char *)gate__read(r, len);
+	if (!r->ok) {
+		reply_error(s, rq, GATE_PROTOCOL, "Cannot look up export: truncated request");
+		return;
+	}
+	s->err[0] = 0;
+	status = gate__store_export(s->store, instance, name, len, &ext, s->err, sizeof s->err);
+	if (status != GATE_OK) {
+		reply_status(s, rq, status);
+		return;
+	}
+	p[0] = ext.kind;
+	p[1] = p[2] = p[3] = 0;
+	gate__put32(p + 4, ext.addr);
+	if (ext.kind != GATE_EXTERN_FUNC) {
+		reply_ok(s, rq, 8);
+		return;
+	}
+	status = gate__store_func_type(s->store, ext.addr, &np, &params, &nr, &results);
+	if (status != GATE_OK) {
+		reply_error(s, rq, status, "Cannot look up export: no type for function %u", ext.addr);
+		return;
+	}
+	if ((uint64_t)np + nr > GATE_FRAME_MAX - GATE_FRAME_HEADER - 16) {
+		reply_error(s, rq, GATE_LIMIT, "Cannot look up export: too many parameters");
+		return;
+	}
+	gate__put32(p + 8, np);
+	gate__put32(p + 12, nr);
+	memcpy(p + 16, params, np);
+	memcpy(p + 16 + np, results, nr);
+	reply_ok(s, rq, 16 + (size_t)np + nr);
+}
+
+/* Writes value v at p (type byte + payload) and returns the bytes written. */
+static size_t put_value(uint8_t *p, const struct gate__value *v)
+{
+	size_t n = gate__value_size(v->type);
+
+	p[0] = v->type;
+	switch (n) {
+	case 4:
+		gate__put32(p + 1, v->of.i32);
+		break;
+	case 8:
+		memcpy(p + 1, &v->of.i64, 8);
+		break;
+	case 16:
+		memcpy(p + 1, v->of.v128, 16);
+		break;
+	}
+	return 1 + n;
+}
+
+/* Reads a value; false on a truncated payload or an unknown type. */
+static bool read_value(struct gate__reader *r, struct gate__value *v)
+{
+	const uint8_t *p;
+	size_t n;
+
+	memset(v, 0, sizeof *v);
+	v->type = gate__read8(r);
+	n = gate__value_size(v->type);
+	if (n == 0)
+		return false;
+	p = gate__read(r, n);
+	if (p == NULL)
+		return false;
+	if (n == 4)
+		v->of.i32 = gate__le32(p);
+	else if (n == 8)
+		memcpy(&v->of.i64, p, 8);
+	else
+		memcpy(v->of.v128, p, 16);
+	return true;
+}
+
+static void invoke(struct server *s, struct request *rq)
+{
+	struct gate__reader *r = &rq->payload;
+	struct gate__value *args = NULL, *results = NULL;
+	struct gate__trap trap;
+	const uint8_t *params, *rtypes;
+	uint32_t func, n, np, nr;
+	size_t len;
+	int status;
+
+	func = gate__read32(r);
+	n = gate__read32(r);
+	if (!r->ok || n > r->left / 5) { /* the smallest value is 5 bytes */
+		reply_error(s, rq, GATE_PROTOCOL, "Cannot invoke: truncated request");
+		return;
+	}
+	if (gate__store_func_type(s->store, func, &np, &params, &nr, &rtypes) != GATE_OK) {
+		reply_error(s, rq, GATE_INVALID_ARGUMENT, "Cannot invoke function %u: no such function",
+			    func);
+		return;
+	}
+	if (n != np) {
+		reply_error(s, rq, GATE_INVALID_ARGUMENT,
+			    "Cannot invoke function %u: %u arguments, expected %u", func, n, np);
+		return;
+	}
+	/* Results are written back in one frame: type byte + up to 16 bytes. */
+	if ((uint64_t)nr * 17 + 4 > GATE_FRAME_MAX - GATE_FRAME_HEADER) {
+		reply_error(s, rq, GATE_LIMIT, "Cannot invoke function %u: %u results", func, nr);
+		return;
+	}
+	args = calloc(n ? n : 1, sizeof *args);
+	results = calloc(nr ? nr : 1, sizeof *results);
+	if (args == NULL || results == NULL) {
+		reply_error(s, rq, GATE_OUT_OF_MEMORY, "Cannot invoke: out of memory");
+		goto out_free;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		if (!read_value(r, &args[i])) {
+			reply_error(s, rq, GATE_PROTOCOL, "Cannot invoke: malformed argument %u", i);
+			goto out_free;
+		}
+		if (args[i].type != params[i]) {
+			reply_error(s, rq, GATE_INVALID_ARGUMENT,
+				    "Cannot invoke function %u: argument %u has type 0x%02x, "
+				    "expected 0x%02x",
+				    func, i, args[i].type, params[i]);
+			goto out_free;
+		}
+	}
+	if (r->left != 0) {
+		reply_error(s, rq, GATE_PROTOCOL, "Cannot invoke: trailing bytes");
+		goto out_free;
+	}
+	memset(&trap, 0, sizeof trap);
+	s->err[0] = 0;
+	status = gate__store_invoke(s->store, func, args, n, results, nr, &trap, s->err,
+				    sizeof s->err);
+	if (status == GATE_TRAP) {
+		reply_trap(s, rq, &trap);
+		goto out_free;
+	}
+	if (status != GATE_OK) {
+		reply_status(s, rq, status);
+		goto out_free;
+	}
+	len = 4;
+	gate__put32(s->out + GATE_FRAME_HEADER, nr);
+	for (uint32_t i = 0; i < nr; i++) {
+		/* The runtime fills the type; trust the signature over it. */
+		results[i].type = rtypes[i];
+		len += put_value(s->out + GATE_FRAME_HEADER + len, &results[i]);
+	}
+	reply_ok(s, rq, len);
+out_free:
+	free(results);
+	free(args);
+}
+
+static void global_get(struct server *s, struct request *rq)
+{
+	struct gate__value v;
+	uint32_t global;
+	int status;
+
+	global = gate__read32(&rq->payload);
+	if (!rq->payload.ok || rq->payload.left != 0) {
+		reply_error(s, rq, GATE_PROTOCOL, "Cannot read global: malformed request");
+		return;
+	}
+	memset(&v, 0, sizeof v);
+	status = gate__store_global_get(s->store, global, &v);
+	if (status != GATE_OK || gate__value_size(v.type) == 0) {
+		reply_error(s, rq, status != GATE_OK ? status : GATE_INTERNAL,
+			    "Cannot read global %u", global);
+		return;
+	}
+	reply_ok(s, rq, put_value(s->out + GATE_FRAME_HEADER, &v));
+}
+
+/* Receives one request. Returns 1 with *rq filled, 0 at end of channel, or
+ * -1 for a datagram that is not a frame (after replying when possible). */
+static int receive(struct server *s, struct request *rq)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * 4)];
+	} control;
+	struct iovec iov = { .iov_base = s->in, .iov_len = sizeof s->in };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = control.buf,
+		.msg_controllen = sizeof control.buf,
+	};
+	ssize_t n;
+
+	rq->fd = -1;
+	do
+		n = recvmsg(s->fd, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		_exit(GATE_IO);
+	if (n == 0)
+		return 0;
+	/* Keep the first descriptor if there is exactly one; close the rest. */
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t nfds = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < nfds; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+			if (rq->fd < 0)
+				rq->fd = fd;
+			else
+				close(fd);
+		}
+	}
+	if ((msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
+	    !gate__frame_parse(s->in, (size_t)n, &rq->h)) {
+		if (rq->fd >= 0)
+			close(rq->fd);
+		rq->fd = -1;
+		/* Without a parsable header there is no seq to answer; seq 0
+		 * marks an answer to no request. */
+		rq->h = (struct gate__frame_header){ 0 };
+		if ((size_t)n >= GATE_FRAME_HEADER)
+			rq->h.seq = gate__le32(s->in + 12), rq->h.instance = gate__le32(s->in + 8);
+		reply_error(s, rq, GATE_PROTOCOL, "Malformed frame of %zd bytes", n);
+		return -1;
+	}
+	if (((rq->h.flags & GATE_FRAME_FD) != 0) != (rq->fd >= 0)) {
+		if (rq->fd >= 0)
+			close(rq->fd);
+		rq->fd = -1;
+		reply_error(s, rq, GATE_PROTOCOL, "Frame flags and descriptors disagree");
+		return -1;
+	}
+	rq->payload = gate__reader(s->in + GATE_FRAME_HEADER, n - GATE_FRAME_HEADER);
+	return 1;
+}
+
+int gate__instance_main(int fd)
+{
+	static struct server s; /* 128 KiB of buffers: not on the stack */
+	struct request rq;
+	int status;
+
+	s.fd = fd;
+	status = gate__store_new(&s.store, s.err, sizeof s.err);
+	if (status != GATE_OK) {
+		fprintf(stderr, "gate instance: %s\n", s.err);
+		return status;
+	}
+	for (;;) {
+		int got = receive(&s, &rq);
+		if (got == 0)
+			break;
+		if (got < 0)
+			continue;
+		switch (rq.h.type) {
+		case GATE_MSG_LOAD:
+			load(&s, &rq);
+			break;
+		case GATE_MSG_INSTANTIATE:
+			instantiate(&s, &rq);
+			break;
+		case GATE_MSG_SPECTEST:
+			spectest(&s, &rq);
+			break;
+		case GATE_MSG_EXPORT:
+			export(&s, &rq);
+			break;
+		case GATE_MSG_INVOKE:
+			invoke(&s, &rq);
+			break;
+		case GATE_MSG_GLOBAL_GET:
+			global_get(&s, &rq);
+			break;
+		default:
+			reply_error(&s, &rq, GATE_PROTOCOL, "Unknown request type 0x%04x",
+				    rq.h.type);
+		}
+		if (rq.fd >= 0)
+			close(rq.fd);
+	}
+	gate__store_free(s.store);
+	return GATE_OK;
+}
