@@ -106,8 +106,10 @@ $(BUILD)/examples/%.wasm: examples/%.wat
 	@mkdir -p $(@D)
 	wat2wasm --debug-names $< -o $@
 
-run: setup all $(BUILD)/examples/hello.wasm
+run: setup all examples
 	$(DENO) task -q gate inspect $(BUILD)/examples/hello.wasm
+	$(DENO) task -q gate call $(BUILD)/examples/fib.wasm fib 90
+	$(DENO) task -q gate call $(BUILD)/examples/fib.wasm divide 1 0 || echo "(divide 1 0 traps on purpose: gate call exits 1)"
 
 test: setup
 	@tools/test.sh
