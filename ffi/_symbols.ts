@@ -30,6 +30,11 @@ export const SYMBOLS = {
     //           wasm      len      limits*   module**  err       err_len
     result: "i32",
   },
+  gate_module_describe: {
+    parameters: ["buffer", "usize", "buffer", "buffer", "usize", "buffer", "usize"],
+    //           wasm      len      limits*   info      info_len err       err_len
+    result: "i64",
+  },
   gate_module_free: {
     parameters: ["pointer"],
     //           gate_module *
@@ -112,4 +117,4 @@ export const SYMBOLS = {
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The ABI version this table was written against (GATE_ABI_VERSION in libgate.h). */
-export const ABI_VERSION = 2;
+export const ABI_VERSION = 3;

@@ -111,12 +111,38 @@ export function defaultLimits(): Required<Limits> {
  * resource limit; its message names the problem and the byte offset.
  */
 export function validate(bytes: Uint8Array, options: ValidateOptions = {}): ModuleInfo {
-  const module = decodeModule(bytes, options);
-  try {
-    return moduleInfo(module);
-  } finally {
-    lib().gate_module_free(module);
+  const symbols = lib();
+  const limits = limitsStruct(options);
+  const err = errorBuffer();
+  for (;;) {
+    const n = Number(
+      symbols.gate_module_describe(
+        bytes,
+        BigInt(bytes.length),
+        limits,
+        infoBuffer,
+        BigInt(infoBuffer.length),
+        err,
+        BigInt(err.length),
+      ),
+    );
+    if (n < 0) check(-n, err);
+    if (n <= infoBuffer.length) {
+      return JSON.parse(new TextDecoder().decode(infoBuffer.subarray(0, n))) as ModuleInfo;
+    }
+    infoBuffer = new Uint8Array(n); // rare: a module with very many names; validate again
   }
+}
+
+// Reused by validate(): grows to the largest description seen.
+let infoBuffer = new Uint8Array(64 * 1024);
+
+function limitsStruct(options: ValidateOptions): Uint8Array<ArrayBuffer> | null {
+  if (!options.limits) return null;
+  const limits = new Uint8Array(LIMITS_LAYOUT.size);
+  lib().gate_limits_default(limits);
+  writeStruct(LIMITS_LAYOUT, limits, options.limits as Record<string, number | undefined>);
+  return limits;
 }
 
 /**
@@ -125,12 +151,7 @@ export function validate(bytes: Uint8Array, options: ValidateOptions = {}): Modu
  */
 export function decodeModule(bytes: Uint8Array, options: ValidateOptions = {}): Deno.PointerValue {
   const symbols = lib();
-  let limits: Uint8Array<ArrayBuffer> | null = null;
-  if (options.limits) {
-    limits = new Uint8Array(LIMITS_LAYOUT.size);
-    symbols.gate_limits_default(limits);
-    writeStruct(LIMITS_LAYOUT, limits, options.limits as Record<string, number | undefined>);
-  }
+  const limits = limitsStruct(options);
   const out = new BigUint64Array(1);
   const err = errorBuffer();
   check(

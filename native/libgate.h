@@ -23,7 +23,7 @@
 
 /* Bumped whenever a prototype or a struct below changes; ffi/_library.ts
  * refuses to run against a library with another number. */
-#define GATE_ABI_VERSION 2
+#define GATE_ABI_VERSION 3
 
 enum gate_status {
 #define GATE_ERROR(name, num, cls, desc) GATE_##name = num,
@@ -104,6 +104,16 @@ GATE_API void gate_module_free(gate_module *module);
  * too small calls again with a larger one. Returns -1 if out of memory.
  */
 GATE_API int64_t gate_module_info(const gate_module *module, uint8_t *buf, size_t len);
+
+/*
+ * Validates and describes in one call, without keeping or copying the
+ * module: the fast path of validate(). Returns the full length of the JSON
+ * (as gate_module_info; at most info_len bytes are written, so a caller
+ * whose buffer was too small calls again with a larger one), or a negated
+ * status (-GATE_MALFORMED, ...) with a message in err.
+ */
+GATE_API int64_t gate_module_describe(const uint8_t *wasm, size_t len, const gate_limits *limits,
+				      uint8_t *info, size_t info_len, char *err, size_t err_len);
 
 /*
  * A compiled image: machine code plus what an instance process needs to run

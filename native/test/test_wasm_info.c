@@ -128,3 +128,36 @@ TEST(module_new_rejects_bad_arguments_and_keeps_no_pointer)
 	gate_module_free(NULL);
 	wb_free(&w);
 }
+
+TEST(module_describe_matches_module_info_without_a_handle)
+{
+	struct wb w = info_module();
+	char err[256], json[2048];
+	uint8_t small[8];
+	int64_t n;
+
+	n = gate_module_describe(w.p, w.n, NULL, (uint8_t *)json, sizeof(json), err, sizeof(err));
+	CHECK_EQ(n, (int64_t)strlen(expected));
+	json[n] = '\0';
+	CHECK(strcmp(json, expected) == 0);
+	/* A small buffer gets a prefix and the full length. */
+	CHECK_EQ(gate_module_describe(w.p, w.n, NULL, small, sizeof(small), err, sizeof(err)), n);
+	CHECK(memcmp(small, expected, sizeof(small)) == 0);
+	wb_free(&w);
+}
+
+TEST(module_describe_returns_negated_status_and_message)
+{
+	static const uint8_t bad[] = { 0x00, 0x61, 0x73, 0x6d, 0x02, 0x00, 0x00, 0x00 };
+	char err[256] = "";
+	uint8_t json[64];
+	gate_limits lim;
+
+	CHECK_EQ(gate_module_describe(bad, sizeof(bad), NULL, json, sizeof(json), err, sizeof(err)),
+		 -GATE_MALFORMED);
+	CHECK(strstr(err, "offset") != NULL);
+	gate_limits_default(&lim);
+	lim.module_size = 4;
+	CHECK_EQ(gate_module_describe(bad, sizeof(bad), &lim, json, sizeof(json), err, sizeof(err)),
+		 -GATE_LIMIT);
+}

@@ -160,12 +160,17 @@ GATE_API void gate_module_free(gate_module *m)
 	free(m->imports);
 	free(m->types);
 	free(m->type_pool);
-	free(m->bytes);
+	if (!m->borrowed)
+		free((void *)m->bytes);
 	free(m);
 }
 
-GATE_API int gate_module_new(const uint8_t *wasm, size_t len, const gate_limits *limits,
-			     gate_module **out, char *err, size_t err_len)
+/*
+ * Decodes and validates wasm[0..len). With borrow, the module points into
+ * wasm instead of copying it, so it must be freed before wasm goes away.
+ */
+static int decode(const uint8_t *wasm, size_t len, const gate_limits *limits, bool borrow,
+		  gate_module **out, char *err, size_t err_len)
 {
 	struct gate__ctx c = { .err = err, .err_len = err_len, .func = GATE__NO_FUNC };
 	gate_module *m;
@@ -191,13 +196,20 @@ GATE_API int gate_module_new(const uint8_t *wasm, size_t len, const gate_limits 
 				   len, (unsigned long long)m->limits.module_size);
 		goto out_free_module;
 	}
-	m->bytes = malloc(len ? len : 1);
-	if (m->bytes == NULL) {
-		ret = gate__fail(&c, GATE_OUT_OF_MEMORY, 0, "out of memory");
-		goto out_free_module;
+	if (borrow) {
+		m->bytes = wasm;
+		m->borrowed = true;
+	} else {
+		uint8_t *copy = malloc(len ? len : 1);
+
+		if (copy == NULL) {
+			ret = gate__fail(&c, GATE_OUT_OF_MEMORY, 0, "out of memory");
+			goto out_free_module;
+		}
+		if (len)
+			memcpy(copy, wasm, len);
+		m->bytes = copy;
 	}
-	if (len)
-		memcpy(m->bytes, wasm, len);
 	m->size = len;
 
 	ret = gate__decode_module(&c);
@@ -215,4 +227,29 @@ GATE_API int gate_module_new(const uint8_t *wasm, size_t len, const gate_limits 
 out_free_module:
 	gate_module_free(m);
 	return ret;
+}
+
+GATE_API int gate_module_new(const uint8_t *wasm, size_t len, const gate_limits *limits,
+			     gate_module **out, char *err, size_t err_len)
+{
+	return decode(wasm, len, limits, false, out, err, err_len);
+}
+
+GATE_API int64_t gate_module_describe(const uint8_t *wasm, size_t len, const gate_limits *limits,
+				      uint8_t *info, size_t info_len, char *err, size_t err_len)
+{
+	gate_module *m = NULL;
+	int64_t n;
+	int ret;
+
+	/* Borrowing is safe: the module never outlives this call. */
+	ret = decode(wasm, len, limits, true, &m, err, err_len);
+	if (ret)
+		return -(int64_t)ret;
+	n = gate_module_info(m, info, info_len);
+	gate_module_free(m);
+	if (n < 0)
+		return -(int64_t)gate__errorf(err, err_len, GATE_OUT_OF_MEMORY,
+					      "Cannot describe module: out of memory");
+	return n;
 }

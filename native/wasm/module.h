@@ -138,8 +138,9 @@ struct gate__fname {
 };
 
 struct gate_module {
-	uint8_t *bytes;
+	const uint8_t *bytes; /* owned copy, or the caller's bytes if borrowed */
 	size_t size;
+	bool borrowed;        /* gate_module_describe(): bytes live only for the call */
 	gate_limits limits;
 
 	uint32_t ntypes;
