@@ -14,10 +14,11 @@ export const PACKAGES: readonly { pkg: string; version: string; files: string[] 
   { pkg: "esbuild-wasm", version: "0.28.2", files: ["esbuild.wasm"] },
 ];
 
-/** A corpus module: a short name and its bytes. */
+/** A corpus module: a short name, its file and its bytes. */
 export interface CorpusModule {
   name: string;
-  bytes: Uint8Array;
+  path: string;
+  bytes: Uint8Array<ArrayBuffer>;
 }
 
 /** Installs the corpus if missing and returns its modules. */
@@ -53,8 +54,8 @@ export async function loadCorpus(): Promise<CorpusModule[]> {
   const out: CorpusModule[] = [];
   for (const p of PACKAGES) {
     for (const f of p.files) {
-      const bytes = await Deno.readFile(`${dir}node_modules/${p.pkg}/${f}`);
-      out.push({ name: `${p.pkg}/${f}`, bytes });
+      const path = `${dir}node_modules/${p.pkg}/${f}`;
+      out.push({ name: `${p.pkg}/${f}`, path, bytes: await Deno.readFile(path) });
     }
   }
   return out;

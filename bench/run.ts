@@ -1,53 +1,135 @@
 /**
- * `deno task bench [--quick] [--json FILE]`: runs every benchmark, prints a
- * table, and writes bench/results/latest.json. Every figure is a ratio
- * against an anchor measured in the same run; absolute times are for context.
+ * `deno task bench [--quick] [--json FILE] [--only validate,kernels,compile]`:
+ * runs the benchmarks, prints tables, and writes bench/results/latest.json.
+ * Every figure is a ratio against an anchor measured in the same run, with
+ * the median and the range over repeated runs; absolute times are context.
+ *
+ * - validate: libgate's validator against WebAssembly.validate
+ * - kernels:  bench/kernels/*.c natively, on V8 Liftoff and V8 TurboFan (and Gate, gate_slot.ts)
+ * - compile:  compile throughput of V8 Liftoff and TurboFan (and Gate) on the npm corpus
+ *             and synthetic stressors
+ *
+ * Kernel builds and synthetic modules go to .cache/bench/.
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
 import { loadCorpus } from "./corpus.ts";
-import { benchValidate, type ValidateRow } from "./validate.ts";
-import { geomean } from "./stats.ts";
+import { benchValidate, formatValidateReport } from "./validate.ts";
+import { buildKernels } from "./kernel_build.ts";
+import { KERNELS } from "./kernel_list.ts";
+import { type KernelEngine, nativeEngine, v8Engine } from "./kernel_engines.ts";
+import { benchKernels, formatKernelReport } from "./kernel_bench.ts";
+import { type CompileEngine, v8CompileEngine } from "./compile_engines.ts";
+import {
+  benchCompile,
+  type CompileInput,
+  formatCompileReport,
+  moduleCacheCheck,
+} from "./compile_bench.ts";
+import { gateCompileEngine, gateKernelEngine } from "./gate_slot.ts";
+import { syntheticModules } from "./synthetic.ts";
+import { codeSection } from "./wasm_sections.ts";
 
-function formatValidate(rows: ValidateRow[]): string {
-  const lines = [
-    "Validation throughput (gate = libgate decode+validate, anchor = V8 WebAssembly.validate)",
-    "module                                   MB     gate MB/s  V8 MB/s   ratio (min..max)",
-  ];
-  for (const r of rows) {
-    const gateRate = r.megabytes / (r.gate.median / 1000);
-    const v8Rate = r.megabytes / (r.v8.median / 1000);
-    const lo = r.v8.min / r.gate.max;
-    const hi = r.v8.max / r.gate.min;
-    lines.push(
-      `${r.module.padEnd(40)} ${r.megabytes.toFixed(1).padStart(5)}  ${
-        gateRate.toFixed(0).padStart(9)
-      }  ${v8Rate.toFixed(0).padStart(7)}  ${r.ratio.toFixed(2)}x (${lo.toFixed(2)}..${
-        hi.toFixed(2)
-      })`,
-    );
+const SECTIONS = ["validate", "kernels", "compile"] as const;
+type Section = typeof SECTIONS[number];
+const CACHE = new URL("../.cache/bench/", import.meta.url);
+
+function kernelEngines(): KernelEngine[] {
+  const gate = gateKernelEngine();
+  return [nativeEngine(), v8Engine("liftoff"), v8Engine("turbofan"), ...(gate ? [gate] : [])];
+}
+
+function compileEngines(): CompileEngine[] {
+  const gate = gateCompileEngine();
+  return [v8CompileEngine("liftoff"), v8CompileEngine("turbofan"), ...(gate ? [gate] : [])];
+}
+
+function parseSections(only: string | undefined): Section[] {
+  if (only === undefined) return [...SECTIONS];
+  const names = only.split(",").map((s) => s.trim());
+  for (const n of names) {
+    if (!(SECTIONS as readonly string[]).includes(n)) {
+      throw new TypeError(`Cannot run section "${n}": expected one of ${SECTIONS.join(", ")}`);
+    }
   }
-  lines.push(`geometric mean ratio: ${geomean(rows.map((r) => r.ratio)).toFixed(2)}x`);
-  return lines.join("\n");
+  return names as Section[];
+}
+
+async function writeSynthetic(): Promise<CompileInput[]> {
+  const dir = new URL("./synthetic/", CACHE);
+  await Deno.mkdir(dir, { recursive: true });
+  const out: CompileInput[] = [];
+  for (const m of syntheticModules()) {
+    const path = decodeURIComponent(new URL(`${m.name.replace(/\W+/g, "_")}.wasm`, dir).pathname);
+    await Deno.writeFile(path, m.bytes);
+    out.push({ name: m.name, path, bytes: m.bytes });
+  }
+  return out;
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: Deno.args,
-    options: { quick: { type: "boolean", default: false }, json: { type: "string" } },
+    options: {
+      quick: { type: "boolean", default: false },
+      json: { type: "string" },
+      only: { type: "string" },
+    },
   });
-  const runs = values.quick ? 3 : 11;
-  const corpus = await loadCorpus();
-  const validateRows = benchValidate(corpus, runs);
-  console.log(formatValidate(validateRows));
-  const result = {
+  const quick = values.quick;
+  const sections = parseSections(values.only);
+  const started = performance.now();
+  const result: Record<string, unknown> = {
     date: new Date().toISOString(),
-    runs,
+    quick,
     deno: Deno.version,
-    validate: validateRows,
+    cpus: navigator.hardwareConcurrency,
   };
+  const checks: string[] = [];
+  result.checks = checks;
+  const corpus = sections.some((s) => s !== "kernels") ? await loadCorpus() : [];
+
+  if (sections.includes("validate")) {
+    const runs = quick ? 3 : 11;
+    const rows = benchValidate(corpus, runs);
+    console.log(formatValidateReport(rows) + "\n");
+    result.validate = { runs, rows };
+  }
+
+  if (sections.includes("kernels")) {
+    const kernels = await buildKernels(KERNELS);
+    const engines = kernelEngines();
+    // Check the engines' flags on the kernel with the most functions.
+    const sizes = await Promise.all(
+      kernels.map(async (k) => codeSection(await Deno.readFile(k.wasmPath)).functions),
+    );
+    const probe = kernels[sizes.indexOf(Math.max(...sizes))]!;
+    for (const e of engines) if (e.verify) checks.push(await e.verify(probe));
+    const options = { engines, rounds: quick ? 1 : 4, runsPerRound: 3 };
+    const report = await benchKernels(kernels, options);
+    console.log(checks.join("\n"));
+    console.log(formatKernelReport(report) + "\n");
+    result.kernels = { rounds: options.rounds, runsPerRound: options.runsPerRound, ...report };
+  }
+
+  if (sections.includes("compile")) {
+    const inputs: CompileInput[] = [...corpus, ...await writeSynthetic()];
+    const engines = compileEngines();
+    const esbuild = corpus.find((m) => m.name.startsWith("esbuild")) ?? inputs[0]!;
+    const cacheLine = await moduleCacheCheck(engines[0]!, esbuild);
+    checks.push(cacheLine);
+    const runs = quick ? 3 : 11;
+    const report = await benchCompile(inputs, { engines, runs, quick });
+    console.log(cacheLine);
+    console.log(formatCompileReport(report) + "\n");
+    result.compile = { runs, ...report };
+  }
+
+  const seconds = (performance.now() - started) / 1000;
+  console.log(`bench: done in ${seconds.toFixed(0)} s`);
+  result.seconds = seconds;
   const text = JSON.stringify(result, null, 2) + "\n";
   await Deno.mkdir(new URL("./results/", import.meta.url), { recursive: true });
   await Deno.writeTextFile(new URL("./results/latest.json", import.meta.url), text);

@@ -38,3 +38,15 @@ export function geomean(values: readonly number[]): number {
   if (values.length === 0) throw new RangeError("Cannot take the geometric mean of nothing");
   return Math.exp(values.reduce((s, v) => s + Math.log(v), 0) / values.length);
 }
+
+/** A ratio of two timings: of the medians, and the extremes the samples allow. */
+export interface Ratio {
+  median: number;
+  min: number;
+  max: number;
+}
+
+/** x over anchor: the median ratio, and min/max from the samples' extremes (x.min / anchor.max, ...). */
+export function ratio(x: Summary, anchor: Summary): Ratio {
+  return { median: x.median / anchor.median, min: x.min / anchor.max, max: x.max / anchor.min };
+}

@@ -7,7 +7,8 @@
 
 import { validate } from "../mod.ts";
 import type { CorpusModule } from "./corpus.ts";
-import { summarize, type Summary, timeRuns } from "./stats.ts";
+import { geomean, summarize, type Summary, timeRuns } from "./stats.ts";
+import { fixed, formatTable } from "./table.ts";
 
 /** One module's result: times in ms and the throughput ratio gate/V8. */
 export interface ValidateRow {
@@ -33,4 +34,27 @@ export function benchValidate(corpus: readonly CorpusModule[], runs: number): Va
       ratio: v8.median / gate.median,
     };
   });
+}
+
+/** The validation table: MB/s of each validator and the throughput ratio with its range. */
+export function formatValidateReport(rows: readonly ValidateRow[]): string {
+  const columns = [
+    { title: "module" },
+    { title: "MB", align: "right" as const },
+    { title: "gate MB/s", align: "right" as const },
+    { title: "V8 MB/s", align: "right" as const },
+    { title: "gate/V8 throughput", align: "right" as const },
+  ];
+  const body = rows.map((r) => [
+    r.module,
+    fixed(r.megabytes),
+    fixed(r.megabytes / (r.gate.median / 1000)),
+    fixed(r.megabytes / (r.v8.median / 1000)),
+    `${fixed(r.ratio)}x (${fixed(r.v8.min / r.gate.max)}-${fixed(r.v8.max / r.gate.min)})`,
+  ]);
+  body.push(["geomean", "", "", "", `${fixed(geomean(rows.map((r) => r.ratio)))}x`]);
+  return [
+    "Validation throughput (gate = libgate decode+validate, anchor = V8 WebAssembly.validate; > 1 is faster)",
+    formatTable(columns, body),
+  ].join("\n");
 }
