@@ -3,7 +3,9 @@ import { assertEquals, assertInstanceOf } from "./_assert.ts";
 import { compile, TrapError } from "../mod.ts";
 
 async function clang(source: string): Promise<Uint8Array> {
-  const out = await Deno.makeTempFile({ suffix: ".wasm" });
+  const dir = new URL("../.cache/clang/", import.meta.url).pathname;
+  await Deno.mkdir(dir, { recursive: true });
+  const out = await Deno.makeTempFile({ dir, suffix: ".wasm" });
   try {
     const { code, stderr } = await new Deno.Command("clang", {
       args: ["--target=wasm32", "-O2", "-nostdlib", "-Wl,--no-entry", "-o", out, source],
