@@ -1,6 +1,7 @@
 # Gate for Deno: build and test entry points. See README.md and docs/layout.md.
 #
-#   make          build native/build/libgate.so and native/build/gate-executor
+#   make          build native/build/libgate.so and native/build/gate-executor (and the
+#                 TEST-ONLY native/build/gate-executor-probe, see docs/sandbox.md)
 #   make run      build and run the example program (see README.md)
 #   make examples build the example programs in examples/
 #   make test     set up, build, run every test; last line "N passed, N failed"
@@ -31,7 +32,9 @@ LIB_SRCS := $(wildcard native/lib/*.c native/wasm/*.c native/x64/*.c native/comp
 # The runtime runs compiled code: instance processes and unit tests only, never libgate.so.
 RT_SRCS := $(wildcard native/rt/*.c)
 TEST_SRCS := $(wildcard native/test/*.c)
-EXEC_SRCS := $(wildcard native/executor/*.c)
+EXEC_SRCS := $(filter-out native/executor/probe.c,$(wildcard native/executor/*.c))
+# The sandbox probe: TEST-ONLY, a separate binary built with -DGATE_PROBE.
+PROBE_SRCS := $(EXEC_SRCS) native/executor/probe.c
 FUZZ_SRCS := $(wildcard native/fuzz/*.c)
 
 obj = $(patsubst native/%.c,$(BUILD)/$(1)/%.o,$(2))
@@ -40,15 +43,22 @@ LIB_OBJS := $(call obj,rel,$(LIB_SRCS))
 RT_OBJS := $(call obj,rel,$(RT_SRCS))
 TEST_OBJS := $(call obj,rel,$(TEST_SRCS))
 EXEC_OBJS := $(call obj,rel,$(EXEC_SRCS))
-ASAN_OBJS := $(call obj,asan,$(LIB_SRCS) $(RT_SRCS) $(TEST_SRCS))
+PROBE_OBJS := $(call obj,probe,$(PROBE_SRCS))
+# The unit tests run the seccomp program as data.
+SECCOMP_SRCS := native/executor/seccomp.c
+ASAN_OBJS := $(call obj,asan,$(LIB_SRCS) $(RT_SRCS) $(TEST_SRCS) $(SECCOMP_SRCS))
 
 .PHONY: all run test asan fuzz fuzz-smoke gen clean setup unit-test examples
 
-all: $(BUILD)/libgate.so $(BUILD)/gate-executor
+all: $(BUILD)/libgate.so $(BUILD)/gate-executor $(BUILD)/gate-executor-probe
 
 $(BUILD)/rel/%.o: native/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/probe/%.o: native/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DGATE_PROBE -c $< -o $@
 
 $(BUILD)/asan/%.o: native/%.c
 	@mkdir -p $(@D)
@@ -66,8 +76,13 @@ $(BUILD)/libgate.a: $(LIB_OBJS)
 $(BUILD)/gate-executor: $(EXEC_OBJS) $(RT_OBJS) $(BUILD)/libgate.a
 	$(CC) -Wl,-z,relro,-z,now,-z,noexecstack -o $@ $^ -lm
 
+# TEST-ONLY: a real sandbox plus the PROBE request (native/executor/probe.c).
+$(BUILD)/gate-executor-probe: $(PROBE_OBJS) $(RT_OBJS) $(BUILD)/libgate.a
+	@echo "warning: building the TEST-ONLY sandbox probe $@: never ship or install it" >&2
+	$(CC) -Wl,-z,relro,-z,now,-z,noexecstack -o $@ $^ -lm
+
 # Unit tests link the objects directly so they can reach internal functions.
-$(BUILD)/unit-tests: $(LIB_OBJS) $(RT_OBJS) $(TEST_OBJS)
+$(BUILD)/unit-tests: $(LIB_OBJS) $(RT_OBJS) $(TEST_OBJS) $(call obj,rel,$(SECCOMP_SRCS))
 	$(CC) -o $@ $^ -lm
 
 $(BUILD)/unit-tests-asan: $(ASAN_OBJS)

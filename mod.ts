@@ -61,5 +61,5 @@ export {
   type TrapName,
 } from "./ffi/errors.ts";
 export { compile, type CompileOptions, Module } from "./ffi/compile.ts";
-export { Instance, type InstantiateOptions, Store } from "./ffi/instance.ts";
+export { Instance, type InstantiateOptions, Store, type StoreOptions } from "./ffi/instance.ts";
 export { type RawValue, Ref, type Value } from "./ffi/values.ts";

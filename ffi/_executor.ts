@@ -19,11 +19,13 @@ import {
   decodeFrames,
   decodeIndex,
   encodeFrame,
+  encodeSpawn,
   ExitHow,
   type Frame,
   FRAME_FD,
   Msg,
   ProtocolError,
+  type SpawnOptions,
 } from "./_protocol.ts";
 import { envGet } from "./_env.ts";
 import { errorBuffer, errorFromStatus, ProcessError, readMessage } from "./errors.ts";
@@ -131,8 +133,9 @@ export class Executor {
     return !this.#closed && this.#lost === undefined;
   }
 
-  /** Starts an instance process; its channel takes requests. */
-  async spawn(): Promise<Channel> {
+  /** Starts an instance process with its limits; its channel takes requests. */
+  async spawn(options: SpawnOptions = {}): Promise<Channel> {
+    const payload = encodeSpawn(options);
     this.#check();
     do this.#nextId = (this.#nextId + 1) >>> 0; while (
       this.#nextId === 0 || this.#channels.has(this.#nextId)
@@ -141,7 +144,7 @@ export class Executor {
     const channel = new Channel(this, id);
     this.#channels.set(id, channel);
     try {
-      const reply = await this.request(id, Msg.SPAWN, undefined, { what: "start instance" });
+      const reply = await this.request(id, Msg.SPAWN, payload, { what: "start instance" });
       channel.pid = decodeIndex(reply.payload);
     } catch (error) {
       this.#channels.delete(id);
@@ -398,7 +401,10 @@ export class Channel {
   ended(exit: { code: number } | { signal: number } | undefined, reason?: string): ProcessError {
     if (this.#ended) return this.#ended;
     let how = reason ?? "ended";
-    if (exit && "signal" in exit) how = `was killed by signal ${signalName(exit.signal)}`;
+    if (exit && "signal" in exit && exit.signal === SIGSYS) {
+      how = "was killed by the sandbox for a forbidden system call (SIGSYS)";
+    } else if (exit && "signal" in exit) how = `was killed by signal ${signalName(exit.signal)}`;
+    else if (exit?.code === Status.CPU_LIMIT) how = "exceeded its CPU time limit";
     else if (exit) how = `exited with status ${exit.code}${statusSuffix(exit.code)}`;
     const detail = this.#note ? ` (${this.#note})` : "";
     const pid = this.pid ? ` ${this.pid}` : "";
@@ -406,6 +412,8 @@ export class Channel {
     return this.#ended;
   }
 }
+
+const SIGSYS = 31;
 
 const SIGNALS: Record<number, string> = {
   1: "SIGHUP",

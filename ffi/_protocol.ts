@@ -11,7 +11,7 @@
 import type { ValueType } from "./module.ts";
 
 /** GATE_PROTOCOL_VERSION in native/executor/protocol.h. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Bytes of a frame header. */
 export const FRAME_HEADER = 16;
@@ -37,6 +37,8 @@ export const Msg = {
   EXPORT: 0x0104,
   INVOKE: 0x0105,
   GLOBAL_GET: 0x0106,
+  /** Test builds only (gate-executor-probe, docs/sandbox.md). */
+  PROBE: 0x017f,
   OK: 0x0180,
   TRAP: 0x0181,
 } as const;
@@ -318,6 +320,32 @@ export function encodeInvoke(func: number, args: readonly RawValue[]): Uint8Arra
   const w = new Writer().u32(func).u32(args.length);
   for (const arg of args) writeValue(w, arg);
   return w.finish();
+}
+
+/** Limits of one instance process (SPAWN payload). */
+export interface SpawnOptions {
+  /** Bytes of linear memory of all the store's memories together (0: default, 8 GiB). */
+  memoryLimit?: number;
+  /** Seconds of CPU time; the process then ends with GATE_CPU_LIMIT (0: no limit). */
+  cpuTimeLimit?: number;
+}
+
+/** SPAWN payload: none for defaults, else u64 memory bytes, u32 CPU seconds, u32 0. */
+export function encodeSpawn(options: SpawnOptions = {}): Uint8Array {
+  const memory = options.memoryLimit ?? 0;
+  const cpu = options.cpuTimeLimit ?? 0;
+  if (memory === 0 && cpu === 0) return new Uint8Array(0);
+  if (!Number.isSafeInteger(memory) || memory < 0 || memory > 2 ** 40) {
+    throw new RangeError(`Invalid memory limit "${memory}": expected 0..2^40 bytes`);
+  }
+  if (!Number.isInteger(cpu) || cpu < 0 || cpu > 0xffffffff) {
+    throw new RangeError(`Invalid CPU time limit "${cpu}": expected whole seconds`);
+  }
+  const out = new Uint8Array(16);
+  const view = new DataView(out.buffer);
+  view.setBigUint64(0, BigInt(memory), true);
+  view.setUint32(8, cpu, true);
+  return out;
 }
 
 /** GLOBAL_GET payload. */

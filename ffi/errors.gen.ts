@@ -15,6 +15,7 @@ export const Status = {
   IO: 10,
   PROTOCOL: 11,
   UNSUPPORTED: 12,
+  CPU_LIMIT: 13,
 } as const;
 
 /** A status code returned by libgate. */
@@ -35,4 +36,5 @@ export const STATUS_INFO: Record<number, { name: string; className: string; desc
   10: { name: "GATE_IO", className: "Error", description: "input/output error" },
   11: { name: "GATE_PROTOCOL", className: "Error", description: "protocol violation" },
   12: { name: "GATE_UNSUPPORTED", className: "CompileError", description: "feature not supported" },
+  13: { name: "GATE_CPU_LIMIT", className: "Error", description: "CPU time limit exceeded" },
 };

@@ -66,6 +66,14 @@ const KIND_NAMES: Record<number, ExternType["kind"]> = {
   [ExternKind.GLOBAL]: "global",
 };
 
+/** Limits of a {@linkcode Store}'s instance process. */
+export interface StoreOptions {
+  /** Bytes of linear memory of all the store's memories together (default 8 GiB). */
+  memoryLimit?: number;
+  /** Seconds of CPU time before the process is ended (default: no limit). */
+  cpuTimeLimit?: number;
+}
+
 /**
  * An instance process with a runtime store: instances created in it can
  * import each other's exports. Close it to end the process.
@@ -93,10 +101,17 @@ export class Store {
     Store.#leaks.register(this, channel, this);
   }
 
-  /** Starts a new instance process. */
-  static async create(): Promise<Store> {
+  /**
+   * Starts a new instance process, sandboxed (docs/sandbox.md), with its
+   * limits: `memoryLimit` bytes of linear memory for all its memories
+   * (default 8 GiB; `memory.grow` past it returns -1, instantiation fails),
+   * `cpuTimeLimit` seconds of CPU time (default none; past it the process
+   * ends and requests reject with a ProcessError "exceeded its CPU time
+   * limit").
+   */
+  static async create(options: StoreOptions = {}): Promise<Store> {
     const executor = await getExecutor();
-    return new Store(await executor.spawn());
+    return new Store(await executor.spawn(options));
   }
 
   /** The instance process's id. */

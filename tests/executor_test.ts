@@ -19,11 +19,12 @@ Deno.test("gate-executor answers a frame of unknown type with a protocol error",
   const executor = await getExecutor();
   await assertRejects(() => executor.request(0, 0x0042), Error, "Unknown frame type 0x0042");
   await assertRejects(() => executor.request(77777, Msg.INVOKE), TypeError, "No instance 77777");
-  // An executor-level frame with a payload it does not expect.
+  // An executor-level frame with a payload it does not expect (SPAWN takes
+  // none or 16 bytes of limits).
   await assertRejects(
     () => executor.request(5, Msg.SPAWN, new Uint8Array(3)),
     Error,
-    "Malformed frame of type 0x0002",
+    "Cannot spawn instance 5: malformed options",
   );
   // Still serving.
   const channel = await executor.spawn();

@@ -15,8 +15,10 @@
  * means the Deno side is gone: every instance is killed and reaped, then
  * the executor exits.
  *
- * Namespaces, seccomp and rlimits for instance processes are the sandbox
- * issue (#6); the process boundary exists now.
+ * Each instance process is sandboxed before it reads a request: namespaces,
+ * an empty read-only root, rlimits, no capabilities, seccomp (sandbox.c,
+ * docs/sandbox.md). The executor refuses to start if the host cannot give
+ * the namespaces, unless GATE_INSECURE_NO_USERNS=1 says otherwise (loudly).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,14 +31,17 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "../libgate.h"
+#include "../rt/rt.h"
 #include "instance.h"
 #include "protocol.h"
+#include "sandbox.h"
 
 /* Bytes queued towards the Deno side above which instance channels are no
  * longer read, so a program that floods its channel cannot exhaust the
@@ -50,6 +55,10 @@
 
 /* Frames read from one instance per wakeup, so others get their turn. */
 #define READ_BATCH 64
+
+/* Concurrent instances unless GATE_MAX_INSTANCES says fewer (or more, up
+ * to what the executor's descriptor limit allows). */
+#define DEFAULT_MAX_INSTANCES 4096
 
 #define HASH_BUCKETS 1024 /* instance ids -> instances; chains stay short */
 
@@ -90,6 +99,8 @@ static struct inst *by_id[HASH_BUCKETS];
 static struct inst *all;
 static struct inst *graveyard; /* reaped this round of events, freed after it */
 static pid_t self;
+static struct gate__sandbox_host host;
+static uint32_t ninstances, max_instances = DEFAULT_MAX_INSTANCES;
 static uint8_t buf[GATE_FRAME_MAX];
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -328,19 +339,16 @@ static void kill_inst(struct inst *in)
 		kill(in->pid, SIGKILL);
 }
 
-/* The forked instance process. */
-static void instance_child(int chan) __attribute__((noreturn));
+/* The instance process, cloned into its namespaces. */
+static void instance_child(int chan, const struct gate__spawn_opts *opts) __attribute__((noreturn));
 
-static void instance_child(int chan)
+static void instance_child(int chan, const struct gate__spawn_opts *opts)
 {
 	sigset_t none;
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
-	/* Dies with the executor; the check closes the race with its exit. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != self)
-		_exit(GATE_INTERNAL);
 	if (chan != GATE_INSTANCE_FD) {
 		if (dup2(chan, GATE_INSTANCE_FD) < 0)
 			_exit(GATE_INTERNAL);
@@ -350,21 +358,44 @@ static void instance_child(int chan)
 		if (fl < 0 || fcntl(chan, F_SETFD, fl & ~FD_CLOEXEC) < 0)
 			_exit(GATE_INTERNAL);
 	}
-	/* Only stdin, stdout, stderr and the channel stay open. */
+	/* stdin, stdout, stderr and the channel; the sandbox closes 0-2 last */
 	if (close_range(GATE_INSTANCE_FD + 1, ~0u, 0) != 0)
 		_exit(GATE_INTERNAL);
+	gate__sandbox_enter(&host, opts);
 	_exit(gate__instance_main(GATE_INSTANCE_FD));
 }
 
-static void spawn(uint32_t id, uint32_t seq)
+/* SPAWN's payload: none (defaults), or u64 memory bytes, u32 CPU seconds,
+ * u32 zero (docs/protocol.md). */
+static bool spawn_opts(const uint8_t *payload, size_t len, struct gate__spawn_opts *opts)
+{
+	memset(opts, 0, sizeof *opts);
+	if (len == 0)
+		return true;
+	if (len != 16 || gate__le32(payload + 12) != 0)
+		return false;
+	opts->memory_bytes = gate__le32(payload) | (uint64_t)gate__le32(payload + 4) << 32;
+	opts->cpu_seconds = gate__le32(payload + 8);
+	return opts->memory_bytes <= GATE_MAX_MEMORY_BYTES;
+}
+
+static void spawn(uint32_t id, uint32_t seq, const struct gate__spawn_opts *opts)
 {
 	struct inst *in;
 	int sv[2];
 	pid_t pid;
+	int r;
 
 	if (id == 0 || find(id) != NULL) {
 		send_error(id, seq, GATE_INVALID_ARGUMENT, "Cannot spawn instance %u: id in use",
 			   id);
+		return;
+	}
+	if (ninstances >= max_instances) {
+		send_error(id, seq, GATE_LIMIT,
+			   "Cannot spawn instance %u: %u instances running, the limit "
+			   "(GATE_MAX_INSTANCES)",
+			   id, ninstances);
 		return;
 	}
 	in = calloc(1, sizeof *in);
@@ -379,15 +410,30 @@ static void spawn(uint32_t id, uint32_t seq)
 		free(in);
 		return;
 	}
-	pid = fork();
+	pid = gate__sandbox_clone(&host);
 	if (pid == 0) {
 		close(sv[0]);
-		instance_child(sv[1]);
+		instance_child(sv[1], opts);
 	}
 	close(sv[1]);
 	if (pid < 0) {
-		send_error(id, seq, GATE_IO, "Cannot spawn instance %u: fork: %s", id,
+		send_error(id, seq, GATE_IO, "Cannot spawn instance %u: clone: %s", id,
 			   strerror(errno));
+		close(sv[0]);
+		free(in);
+		return;
+	}
+	/* Its maps and cgroup, then the go byte it waits for. */
+	r = gate__sandbox_parent(&host, pid, id, opts);
+	if (r == 0 && send(sv[0], "g", 1, MSG_NOSIGNAL) != 1)
+		r = -errno;
+	if (r != 0) {
+		send_error(id, seq, GATE_INTERNAL, "Cannot spawn instance %u: sandbox: %s", id,
+			   strerror(-r));
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		gate__sandbox_reaped(&host, id);
 		close(sv[0]);
 		free(in);
 		return;
@@ -402,6 +448,7 @@ static void spawn(uint32_t id, uint32_t seq)
 	if (all)
 		all->prev = in;
 	all = in;
+	ninstances++;
 	inst_watch_update(in);
 	uint32_t words[1] = { (uint32_t)pid };
 	send_small(GATE_MSG_SPAWNED, id, seq, words, 1);
@@ -517,7 +564,27 @@ static void control_frame(const uint8_t *data, size_t len, int fd, bool bad)
 				   "No instance %u", h.instance);
 			goto out_close_fd;
 		}
+		/* The instance cannot call fcntl under its filter: the seals
+		 * are checked here (docs/protocol.md, "Images"). */
+		int seals = h.type == GATE_MSG_LOAD && fd >= 0 ? fcntl(fd, F_GET_SEALS) : 0;
+		if (h.type == GATE_MSG_LOAD && fd >= 0 &&
+		    (seals < 0 || (seals & GATE_IMAGE_SEALS) != GATE_IMAGE_SEALS)) {
+			send_error(h.instance, h.seq, GATE_PROTOCOL,
+				   "Cannot load image: descriptor is not a sealed memfd");
+			goto out_close_fd;
+		}
 		forward(in, data, len, fd, &h);
+		return;
+	}
+	if (h.type == GATE_MSG_SPAWN && fd < 0) {
+		struct gate__spawn_opts opts;
+
+		if (!spawn_opts(data + GATE_FRAME_HEADER, len - GATE_FRAME_HEADER, &opts)) {
+			send_error(h.instance, h.seq, GATE_INVALID_ARGUMENT,
+				   "Cannot spawn instance %u: malformed options", h.instance);
+			return;
+		}
+		spawn(h.instance, h.seq, &opts);
 		return;
 	}
 	if (fd >= 0 || len != GATE_FRAME_HEADER) {
@@ -526,9 +593,6 @@ static void control_frame(const uint8_t *data, size_t len, int fd, bool bad)
 		goto out_close_fd;
 	}
 	switch (h.type) {
-	case GATE_MSG_SPAWN:
-		spawn(h.instance, h.seq);
-		return;
 	case GATE_MSG_KILL:
 	case GATE_MSG_CLOSE:
 		in = find(h.instance);
@@ -662,6 +726,8 @@ static void report_exit(struct inst *in, int status)
 		words[1] = (uint32_t)WEXITSTATUS(status);
 	}
 	send_small(GATE_MSG_EXIT, in->id, 0, words, 2);
+	gate__sandbox_reaped(&host, in->id);
+	ninstances--;
 	inst_close_channel(in);
 	inst_unlink(in);
 	in->dead = true;
@@ -692,9 +758,13 @@ static void shutdown_all(int status)
 {
 	for (struct inst *in = all; in; in = in->next)
 		kill_inst(in);
-	for (struct inst *in = all; in; in = in->next)
+	for (struct inst *in = all; in; in = in->next) {
 		while (waitpid(in->pid, NULL, 0) < 0 && errno == EINTR)
 			;
+		gate__sandbox_reaped(&host, in->id);
+	}
+	if (host.cgroups)
+		gate__cgroup_fini();
 	exit(status);
 }
 
@@ -715,6 +785,44 @@ static int serve(void)
 	/* Descriptors the Deno process leaked without close-on-exec. */
 	close_range(GATE_CONTROL_FD + 1, ~0u, 0);
 	self = getpid();
+	if (gate__sandbox_init(&host) != 0) {
+		/* Said on stderr; the client sees an ERROR instead of HELLO. */
+		uint8_t f[GATE_FRAME_HEADER + 4 + 80];
+		const char *msg = "Cannot sandbox instances: see gate-executor's stderr";
+		size_t n = strlen(msg);
+		gate__put32(f + GATE_FRAME_HEADER, GATE_UNSUPPORTED);
+		memcpy(f + GATE_FRAME_HEADER + 4, msg, n);
+		gate__frame_put(f, (uint32_t)(GATE_FRAME_HEADER + 4 + n), GATE_MSG_ERROR, 0, 0, 0);
+		send_frame(control, f, GATE_FRAME_HEADER + 4 + n, -1);
+		return GATE_UNSUPPORTED;
+	}
+	{
+		/* Instances inherit the runtime's handlers, alternate signal
+		 * stack and stack bounds (rt.h), computed with the stack limit
+		 * they will have. */
+		struct rlimit st;
+		if (getrlimit(RLIMIT_STACK, &st) == 0) {
+			st.rlim_cur = GATE_INSTANCE_STACK;
+			setrlimit(RLIMIT_STACK, &st);
+		}
+		if (gate__rt_prepare_process() != 0) {
+			say("cannot prepare the runtime: %s", strerror(errno));
+			return GATE_INTERNAL;
+		}
+	}
+	{
+		/* One descriptor per instance, and some for the executor. */
+		struct rlimit rl;
+		const char *max = getenv("GATE_MAX_INSTANCES");
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+		if (max && atoi(max) > 0)
+			max_instances = (uint32_t)atoi(max);
+		if (rl.rlim_cur != RLIM_INFINITY && max_instances > rl.rlim_cur - 64)
+			max_instances = rl.rlim_cur > 128 ? (uint32_t)(rl.rlim_cur - 64) : 64;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);

@@ -13,12 +13,13 @@
 #ifndef GATE_EXECUTOR_PROTOCOL_H
 #define GATE_EXECUTOR_PROTOCOL_H
 
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
-#define GATE_PROTOCOL_VERSION 1
+#define GATE_PROTOCOL_VERSION 2
 
 /* The largest frame, header included: fits a default AF_UNIX send buffer
  * (about 208 KiB) with room to spare, and far more than any request needs
@@ -32,6 +33,10 @@
 #define GATE_CONTROL_FD 3
 
 /* Frame header flags. */
+/* A LOAD's memfd must be sealed like this (checked by the executor), so its
+ * size and contents cannot change while the instance copies it. */
+#define GATE_IMAGE_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+
 #define GATE_FRAME_FD 0x0001 /* a descriptor travels with this frame */
 
 /*
@@ -54,6 +59,7 @@ enum gate_msg {
 	GATE_MSG_EXPORT = 0x0104,      /* u32 instance, name -> OK extern [, functype] */
 	GATE_MSG_INVOKE = 0x0105,      /* u32 func, u32 n, n x value -> OK u32 n, values | TRAP */
 	GATE_MSG_GLOBAL_GET = 0x0106,  /* u32 global -> OK value */
+	GATE_MSG_PROBE = 0x017f,       /* test builds only (docs/sandbox.md) */
 
 	GATE_MSG_OK = 0x0180,   /* I->D: reply payload as above */
 	GATE_MSG_TRAP = 0x0181, /* I->D: u32 kind, u32 n, n x frame (u32 func, offset, module) */

@@ -98,6 +98,13 @@ static int wait_hello(struct gate_executor *ex, const char *path, char *err, siz
 				    "Cannot start gate-executor \"%s\": no hello within %d ms", path,
 				    HELLO_TIMEOUT_MS);
 	n = recv(ex->sock, buf, sizeof buf, MSG_DONTWAIT | MSG_TRUNC);
+	/* An executor that cannot sandbox instances says so instead of HELLO
+	 * (docs/sandbox.md), and exits. */
+	if (n >= GATE_FRAME_HEADER + 4 && gate__le16(buf + 4) == GATE_MSG_ERROR)
+		return gate__errorf(err, err_len, GATE_UNSUPPORTED,
+				    "Cannot start gate-executor \"%s\": it cannot sandbox instances "
+				    "(its stderr says why; docs/sandbox.md)",
+				    path);
 	if (n <= 0)
 		return gate__errorf(err, err_len, GATE_IO,
 				    "Cannot start gate-executor \"%s\": it ended (%s)", path,

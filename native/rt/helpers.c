@@ -37,11 +37,13 @@ static uint32_t memory_grow(void *vmctx, uint32_t delta)
 	struct gate__rt_memory *m = ((struct gate__vmctx_head *)vmctx)->memory;
 	uint32_t old = m->pages;
 
-	if ((uint64_t)old + delta > m->max)
+	if ((uint64_t)old + delta > m->max || !gate__rt_pages_take(delta))
 		return UINT32_MAX;
 	if (delta && mprotect(m->base + (size_t)old * GATE__PAGE_SIZE, (size_t)delta * GATE__PAGE_SIZE,
-			      PROT_READ | PROT_WRITE) != 0)
+			      PROT_READ | PROT_WRITE) != 0) {
+		gate__rt_pages_give(delta);
 		return UINT32_MAX;
+	}
 	m->pages = old + delta;
 	return old;
 }

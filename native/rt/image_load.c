@@ -396,9 +396,13 @@ static bool parse(struct rt_image *img)
 
 		if (code && img->code_len) {
 			img->code_map = (img->code_len + 4095) & ~(size_t)4095;
-			img->code = mmap(NULL, img->code_map, PROT_READ | PROT_WRITE,
-					 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-			if (img->code == MAP_FAILED) {
+			/* In a sandbox, from the code arena (RW until sealed below). */
+			if (gate__rt_arenas_on())
+				img->code = gate__rt_arena_code(img->code_map);
+			else
+				img->code = mmap(NULL, img->code_map, PROT_READ | PROT_WRITE,
+						 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (img->code == MAP_FAILED || img->code == NULL) {
 				img->code = NULL;
 				s.bad = true;
 			} else {
@@ -468,7 +472,8 @@ void gate__rt_image_free(struct rt_image *img)
 {
 	if (img == NULL)
 		return;
-	if (img->code)
+	/* arena code is never reused: it goes with the process */
+	if (img->code && !gate__rt_arenas_on())
 		munmap(img->code, img->code_map);
 	free(img->types);
 	free(img->imports);

@@ -128,7 +128,7 @@ void gate__rt_trap(uint32_t kind, uintptr_t pc, uintptr_t fp)
 			fp = ((uintptr_t *)fp)[0];
 		}
 	}
-	longjmp(*s->jmp, 1);
+	_longjmp(*s->jmp, 1);
 }
 
 /* The fault handler redirects here, as if the faulting instruction had
@@ -206,7 +206,7 @@ static void install_handlers(void)
 
 /* Per thread: an alternate signal stack (the fault may be a stack
  * overflow) and the stack limit for r13. */
-static int thread_setup(void)
+int gate__rt_thread_setup(void)
 {
 	pthread_attr_t attr;
 	void *lo;
@@ -258,13 +258,14 @@ int gate__rt_call(struct gate__store *s, uint32_t func, uint64_t *slots, struct 
 		}
 		return GATE_OK;
 	}
-	if (thread_setup() != 0)
+	if (gate__rt_thread_setup() != 0)
 		return GATE_INTERNAL;
 	s->limit = tls_limit;
 	s->jmp = &env;
 	s->trap = trap;
 	gate__rt_current = s;
-	if (setjmp(env) == 0) {
+	/* _setjmp: no signal mask saved, so no system call (docs/sandbox.md) */
+	if (_setjmp(env) == 0) {
 		gate__entry_fn entry =
 			(gate__entry_fn)(uintptr_t)(fi->img->code + fi->img->types[fi->type].entry);
 

@@ -117,4 +117,42 @@ int gate__store_func_type(const struct gate__store *store, uint32_t func, uint32
 const char *gate__store_func_name(const struct gate__store *store, uint32_t image, uint32_t func,
 				  size_t *len);
 
+/*
+ * Sandboxed processes (docs/sandbox.md). Once the instance process's
+ * seccomp filter is in place it cannot call mmap, and mprotect only inside
+ * ranges the filter names. gate__rt_sandbox_prepare() must run before the
+ * filter, once per process, after gate__rt_prepare_process() (below, or
+ * inherited): it reserves the arenas that every later image's code and every
+ * linear memory come from and sets the process-wide limit on linear memory
+ * pages. *out receives the ranges for the filter.
+ */
+#define GATE__RT_MAX_MEMORIES 8192 /* 8 GiB each: 64 TiB of address space */
+
+struct gate__rt_limits {
+	uint32_t max_memories; /* linear memories in the process, 1..GATE__RT_MAX_MEMORIES */
+	size_t code_bytes;     /* machine code of all images together */
+	uint64_t memory_pages; /* 64 KiB pages of all memories together; 0: no limit */
+};
+
+struct gate__rt_arenas {
+	uintptr_t lo, hi;           /* the whole reservation */
+	uintptr_t code_lo, code_hi; /* code: 4 GiB aligned, followed by a 4 GiB gap */
+	uintptr_t mem_lo, mem_hi;   /* 8 GiB memory slots, followed by a 4 GiB tail */
+};
+
+/* Installs the fault handlers and the alternate signal stack and caches
+ * the calling thread's stack bounds (glibc's pthread_getattr_np, which
+ * reads /proc/self/maps). A forked or cloned child inherits all three, so
+ * the executor calls this once before it creates instance processes: in a
+ * child made by a raw clone() glibc's cached thread id is stale and
+ * pthread_getattr_np fails. Returns 0 or -1. */
+int gate__rt_prepare_process(void);
+
+int gate__rt_sandbox_prepare(const struct gate__rt_limits *limits, struct gate__rt_arenas *out,
+			     char *err, size_t err_len);
+
+/* The process-wide limit on linear memory pages (0: none), without arenas:
+ * for tests. */
+void gate__rt_set_page_limit(uint64_t pages);
+
 #endif

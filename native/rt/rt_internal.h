@@ -200,7 +200,17 @@ bool gate__rt_grow(void **p, uint32_t *cap, uint32_t need, size_t sz);
 struct gate__rt_memory *gate__rt_memory_new(uint32_t min, uint32_t max, bool has_max);
 struct gate__rt_table *gate__rt_table_new(uint8_t type, uint32_t min, uint32_t max, bool has_max);
 
+/* arena.c: without arenas, code and slots are NULL and callers map their own */
+int gate__rt_arenas_reserve(const struct gate__rt_limits *lim, struct gate__rt_arenas *out,
+			    char *err, size_t err_len);
+bool gate__rt_arenas_on(void);
+uint8_t *gate__rt_arena_code(size_t len);
+uint8_t *gate__rt_arena_slot(void);
+bool gate__rt_pages_take(uint64_t n);
+void gate__rt_pages_give(uint64_t n);
+
 /* invoke.c */
+int gate__rt_thread_setup(void);
 void gate__rt_trap(uint32_t kind, uintptr_t pc, uintptr_t fp) __attribute__((noreturn));
 uint64_t gate__rt_safepoint(void *vmctx, uintptr_t fp);
 int gate__rt_call(struct gate__store *s, uint32_t func, uint64_t *slots, struct gate__trap *trap);

@@ -53,29 +53,44 @@ struct gate__rt_memory *gate__rt_memory_new(uint32_t min, uint32_t max, bool has
 
 	if (m == NULL)
 		return NULL;
+	if (!gate__rt_pages_take(min))
+		goto out_free;
 	m->reserved = GATE__MEM_RESERVE;
-	m->base = mmap(NULL, m->reserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		       -1, 0);
-	if (m->base == MAP_FAILED) {
-		free(m);
-		return NULL;
+	if (gate__rt_arenas_on()) {
+		/* a slot of the arena: mmap is not allowed any more */
+		m->base = gate__rt_arena_slot();
+		if (m->base == NULL)
+			goto out_give;
+	} else {
+		m->base = mmap(NULL, m->reserved, PROT_NONE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (m->base == MAP_FAILED)
+			goto out_give;
 	}
-	if (min && mprotect(m->base, (size_t)min * GATE__PAGE_SIZE, PROT_READ | PROT_WRITE) != 0) {
-		munmap(m->base, m->reserved);
-		free(m);
-		return NULL;
-	}
+	if (min && mprotect(m->base, (size_t)min * GATE__PAGE_SIZE, PROT_READ | PROT_WRITE) != 0)
+		goto out_unmap;
 	m->pages = min;
 	m->max = has_max ? max : GATE__MAX_PAGES;
 	m->has_max = has_max;
 	return m;
+out_unmap:
+	if (!gate__rt_arenas_on())
+		munmap(m->base, m->reserved);
+out_give:
+	gate__rt_pages_give(min);
+out_free:
+	free(m);
+	return NULL;
 }
 
 static void memory_free(struct gate__rt_memory *m)
 {
 	if (m == NULL)
 		return;
-	munmap(m->base, m->reserved);
+	gate__rt_pages_give(m->pages);
+	/* an arena slot is never reused: it goes with the process */
+	if (!gate__rt_arenas_on())
+		munmap(m->base, m->reserved);
 	free(m);
 }
 

@@ -194,3 +194,108 @@ TEST(rt_safepoints_record_stack_maps)
 	CHECK_EQ(s->safepoints, 4);
 	gate__store_free(s);
 }
+
+/* Compiles C with clang for wasm32; returns the binary (malloc) or NULL. */
+static uint8_t *clang_wasm(const char *src, size_t *len)
+{
+	const char *tmp = getenv("TMPDIR");
+	char dir[256], c[300], w[300];
+	uint8_t *buf = NULL;
+	FILE *f;
+	pid_t pid;
+	int st;
+
+	snprintf(dir, sizeof(dir), "%s/gate-c-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (mkdtemp(dir) == NULL)
+		return NULL;
+	snprintf(c, sizeof(c), "%s/p.c", dir);
+	snprintf(w, sizeof(w), "%s/p.wasm", dir);
+	f = fopen(c, "w");
+	if (f == NULL)
+		goto out_rmdir;
+	fputs(src, f);
+	fclose(f);
+	pid = fork();
+	if (pid == 0) {
+		execlp("clang", "clang", "--target=wasm32", "-O2", "-nostdlib", "-Wl,--no-entry",
+		       "-Wl,--export=run", "-o", w, c, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		goto out_unlink;
+	f = fopen(w, "rb");
+	if (f == NULL)
+		goto out_unlink;
+	fseek(f, 0, SEEK_END);
+	*len = (size_t)ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc(*len);
+	if (buf && fread(buf, 1, *len, f) != *len) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+out_unlink:
+	unlink(w);
+	unlink(c);
+out_rmdir:
+	rmdir(dir);
+	return buf;
+}
+
+/* The issue's acceptance check: a trap in a C program built by clang shows
+ * a backtrace with the C function names (wasm-ld writes the name section). */
+TEST(rt_trap_backtrace_of_a_c_program)
+{
+	static const char *src =
+		"__attribute__((noinline)) static int parse(const char *s, int n) {\n"
+		"	int v = 0;\n"
+		"	for (int i = 0; i < n; i++)\n"
+		"		v = v * 10 + (s[i] - '0');\n"
+		"	return v;\n"
+		"}\n"
+		"__attribute__((noinline)) int checked_div(int a, int b) {\n"
+		"	if (b == 0) __builtin_trap();\n"
+		"	return a / b;\n"
+		"}\n"
+		"int run(int n) {\n"
+		"	return checked_div(parse(\"12345\", 5), n) + parse((const char *)0x7ffffff0, n);\n"
+		"}\n";
+	size_t len = 0;
+	uint8_t *w = clang_wasm(src, &len);
+	gate_module *m;
+	gate_image *img;
+	struct gate__store *s = store();
+	char err[256];
+	uint64_t il;
+	const uint8_t *ib;
+	uint32_t idx, inst;
+	struct gate__trap t;
+	struct gate__value a[1] = { vi32(0) }, r[16];
+
+	CHECK(w != NULL);
+	CHECK_EQ(gate_module_new(w, len, NULL, &m, err, sizeof(err)), GATE_OK);
+	free(w);
+	CHECK_EQ(gate_image_new(m, &img, err, sizeof(err)), GATE_OK);
+	gate_module_free(m);
+	ib = gate_image_bytes(img, &il);
+	CHECK_EQ(gate__store_load(s, ib, il, &idx, err, sizeof(err)), GATE_OK);
+	gate_image_free(img);
+	CHECK_EQ(gate__store_instantiate(s, idx, NULL, 0, &inst, &t, err, sizeof(err)), GATE_OK);
+
+	/* division by zero in C is __builtin_trap: unreachable, two frames */
+	CHECK_EQ(call(s, inst, "run", a, 1, r, &t), GATE_TRAP);
+	CHECK_EQ(t.kind, GATE_TRAP_UNREACHABLE);
+	CHECK_EQ(t.nframes, 2);
+	CHECK(named(s, &t.frames[0], "checked_div"));
+	CHECK(named(s, &t.frames[1], "run"));
+
+	/* a wild pointer: the fault inside parse */
+	a[0] = vi32(1);
+	CHECK_EQ(call(s, inst, "run", a, 1, r, &t), GATE_TRAP);
+	CHECK_EQ(t.kind, GATE_TRAP_MEMORY_OUT_OF_BOUNDS);
+	CHECK_EQ(t.nframes, 2);
+	CHECK(named(s, &t.frames[0], "parse"));
+	CHECK(named(s, &t.frames[1], "run"));
+	gate__store_free(s);
+}

@@ -119,7 +119,8 @@ static UNUSED uint32_t wat_instance(struct gate__store *s, const char *wat,
 	st = gate__store_load(s, img, len, &idx, err, sizeof(err));
 	free(img);
 	if (st == GATE_OK)
-		st = gate__store_instantiate(s, idx, imports, nimports, &inst, &trap, err, sizeof(err));
+		st = gate__store_instantiate(s, idx, imports, nimports, &inst, &trap, err,
+					     sizeof(err));
 	if (st && !status)
 		fprintf(stderr, "  instantiate: %s\n", err);
 	if (status)
@@ -129,7 +130,7 @@ static UNUSED uint32_t wat_instance(struct gate__store *s, const char *wat,
 
 static UNUSED uint32_t export_addr(struct gate__store *s, uint32_t inst, const char *name)
 {
-	struct gate__extern e = { 0, UINT32_MAX };
+	struct gate__extern e = {0, UINT32_MAX};
 	char err[128];
 
 	if (gate__store_export(s, inst, name, strlen(name), &e, err, sizeof(err)))
@@ -139,17 +140,17 @@ static UNUSED uint32_t export_addr(struct gate__store *s, uint32_t inst, const c
 
 static UNUSED struct gate__value vi32(uint32_t v)
 {
-	return (struct gate__value){ .type = 0x7f, .of.i32 = v };
+	return (struct gate__value){.type = 0x7f, .of.i32 = v};
 }
 
 static UNUSED struct gate__value vi64(uint64_t v)
 {
-	return (struct gate__value){ .type = 0x7e, .of.i64 = v };
+	return (struct gate__value){.type = 0x7e, .of.i64 = v};
 }
 
 static UNUSED struct gate__value vf32(float f)
 {
-	struct gate__value v = { .type = 0x7d };
+	struct gate__value v = {.type = 0x7d};
 
 	memcpy(&v.of.f32, &f, 4);
 	return v;
@@ -157,7 +158,7 @@ static UNUSED struct gate__value vf32(float f)
 
 static UNUSED struct gate__value vf64(double d)
 {
-	struct gate__value v = { .type = 0x7c };
+	struct gate__value v = {.type = 0x7c};
 
 	memcpy(&v.of.f64, &d, 8);
 	return v;
@@ -174,7 +175,8 @@ static UNUSED int call(struct gate__store *s, uint32_t inst, const char *name,
 
 	if (f == UINT32_MAX)
 		return -1;
-	return gate__store_invoke(s, f, args, nargs, res, 16, trap ? trap : &sink, err, sizeof(err));
+	return gate__store_invoke(s, f, args, nargs, res, 16, trap ? trap : &sink, err,
+				  sizeof(err));
 }
 
 /* Calls an export taking up to 4 i32 (or i64) and returning one integer. */
