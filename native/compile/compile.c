@@ -56,8 +56,11 @@ int gate__compile_module(const struct gate_module *m, struct gate__compiled *out
 			 size_t err_len)
 {
 	struct gen g;
-	struct gate__ctx ctx = { .m = (struct gate_module *)m, .lim = &m->limits, .err = err,
-				 .err_len = err_len, .func = GATE__NO_FUNC };
+	struct gate__ctx ctx = {.m = (struct gate_module *)m,
+				.lim = &m->limits,
+				.err = err,
+				.err_len = err_len,
+				.func = GATE__NO_FUNC};
 	struct gate__body body;
 	struct gate__visitor visitor;
 	uint32_t *canon = NULL, *hash = NULL, hcap = 16;
@@ -90,7 +93,8 @@ int gate__compile_module(const struct gate_module *m, struct gate__compiled *out
 	out->host_stub = malloc(sizeof(uint32_t) * (m->ntypes ? m->ntypes : 1));
 	if (!g.funcs || !canon || !hash || !out->func_off || !out->func_len || !out->entry_stub ||
 	    !out->host_stub) {
-		ret = gate__errorf(err, err_len, GATE_OUT_OF_MEMORY, "Cannot compile module: out of memory");
+		ret = gate__errorf(err, err_len, GATE_OUT_OF_MEMORY,
+				   "Cannot compile module: out of memory");
 		goto out_free;
 	}
 	memset(hash, 0xff, sizeof(*hash) * hcap);
@@ -142,10 +146,14 @@ int gate__compile_module(const struct gate_module *m, struct gate__compiled *out
 		goto out_free;
 	gen_kpool(&g);
 	if (gate__x64_error(&g.a) != X64_OK || g.oom || out->sites.oom) {
+		int e = gate__x64_error(&g.a);
+
 		ret = gate__errorf(err, err_len,
-				   gate__x64_error(&g.a) == X64_ELIMIT ? GATE_LIMIT : GATE_OUT_OF_MEMORY,
+				   e == X64_ELIMIT		    ? GATE_LIMIT
+				   : e == X64_OK || e == X64_ENOMEM ? GATE_OUT_OF_MEMORY
+								    : GATE_INTERNAL,
 				   "Cannot compile module: code buffer: %s",
-				   gate__x64_error_name(gate__x64_error(&g.a)));
+				   e == X64_OK ? "out of memory" : gate__x64_error_name(e));
 		goto out_free;
 	}
 	/* function entries are bound at their own offsets (after alignment) */
@@ -173,8 +181,7 @@ out_free:
 	return ret;
 }
 
-GATE_API int gate_image_new(const gate_module *module, gate_image **out, char *err,
-			    size_t err_len)
+GATE_API int gate_image_new(const gate_module *module, gate_image **out, char *err, size_t err_len)
 {
 	struct gate__compiled c;
 	gate_image *img;
@@ -185,7 +192,8 @@ GATE_API int gate_image_new(const gate_module *module, gate_image **out, char *e
 				    "Cannot compile module: no module or no output handle");
 	img = calloc(1, sizeof(*img));
 	if (img == NULL)
-		return gate__errorf(err, err_len, GATE_OUT_OF_MEMORY, "Cannot compile module: out of memory");
+		return gate__errorf(err, err_len, GATE_OUT_OF_MEMORY,
+				    "Cannot compile module: out of memory");
 	ret = gate__compile_module(module, &c, err, err_len);
 	if (ret)
 		goto out_free_img;

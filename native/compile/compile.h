@@ -112,7 +112,7 @@ void gate__map_value(struct gate__sites *s, uint8_t type, bool is_const, uint64_
 struct gate__compiled {
 	uint8_t *code;
 	uint32_t code_len;
-	uint32_t *func_off;   /* per function (imports: GATE__NONE) */
+	uint32_t *func_off; /* per function (imports: GATE__NONE) */
 	uint32_t *func_len;
 	uint32_t *entry_stub; /* per type index */
 	uint32_t *host_stub;  /* per type index, GATE__NONE if unused */
@@ -125,7 +125,7 @@ int gate__compile_module(const struct gate_module *m, struct gate__compiled *out
 void gate__compiled_free(struct gate__compiled *c);
 
 /* image_write.c: serializes module metadata and compiled code (docs/image.md). */
-int gate__image_write(const struct gate_module *m, const struct gate__compiled *c,
-		      uint8_t **out, size_t *out_len);
+int gate__image_write(const struct gate_module *m, const struct gate__compiled *c, uint8_t **out,
+		      size_t *out_len);
 
 #endif

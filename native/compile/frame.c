@@ -14,11 +14,11 @@ uint32_t gate__abi_assign(const uint8_t *t, uint32_t n, const uint8_t *gp, uint3
 
 	for (uint32_t i = 0; i < n; i++) {
 		if (gate__is_float(t[i]) && ifp < nfp) {
-			out[i] = (struct gate__abi_loc){ fp[ifp++], 0 };
+			out[i] = (struct gate__abi_loc){fp[ifp++], 0};
 		} else if (!gate__is_float(t[i]) && igp < ngp) {
-			out[i] = (struct gate__abi_loc){ gp[igp++], 0 };
+			out[i] = (struct gate__abi_loc){gp[igp++], 0};
 		} else {
-			out[i] = (struct gate__abi_loc){ GATE__ABI_STACK, stack++ };
+			out[i] = (struct gate__abi_loc){GATE__ABI_STACK, stack++};
 		}
 	}
 	return stack;
@@ -56,7 +56,7 @@ void gate__sites_call(struct gate__sites *s, uint32_t ret, uint32_t func, uint32
 		s->oom = true;
 		return;
 	}
-	s->calls[s->ncalls++] = (struct gate__callsite){ ret, func, offset, map };
+	s->calls[s->ncalls++] = (struct gate__callsite){ret, func, offset, map};
 }
 
 void gate__sites_mem(struct gate__sites *s, uint32_t code, uint32_t func, uint32_t offset)
@@ -65,7 +65,7 @@ void gate__sites_mem(struct gate__sites *s, uint32_t code, uint32_t func, uint32
 		s->oom = true;
 		return;
 	}
-	s->mems[s->nmems++] = (struct gate__memsite){ code, func, offset };
+	s->mems[s->nmems++] = (struct gate__memsite){code, func, offset};
 }
 
 static void put(struct gate__sites *s, const void *p, uint32_t n)
@@ -99,7 +99,7 @@ uint32_t gate__map_begin(struct gate__sites *s, uint32_t n)
 
 void gate__map_value(struct gate__sites *s, uint8_t type, bool is_const, uint64_t k)
 {
-	uint8_t b[2] = { type, is_const ? GATE__MAP_CONST : GATE__MAP_SLOT };
+	uint8_t b[2] = {type, is_const ? GATE__MAP_CONST : GATE__MAP_SLOT};
 
 	put(s, b, 2);
 	if (is_const)
@@ -135,16 +135,45 @@ static uint32_t read_leb(const uint8_t **p, const uint8_t *end)
 }
 
 /* What follows each one-byte opcode, for the scan below. */
-enum { K_NONE, K_LEB, K_LEB2, K_BLOCK, K_LOOP, K_END, K_LOCAL, K_BRTABLE, K_BYTE, K_4, K_8,
-       K_SELECTT, K_FC, K_STOP };
+enum {
+	K_NONE,
+	K_LEB,
+	K_LEB2,
+	K_BLOCK,
+	K_LOOP,
+	K_END,
+	K_LOCAL,
+	K_BRTABLE,
+	K_BYTE,
+	K_4,
+	K_8,
+	K_SELECTT,
+	K_FC,
+	K_STOP
+};
 
 static const uint8_t imm_kind[256] = {
-	[0x02] = K_BLOCK, [0x03] = K_LOOP, [0x04] = K_BLOCK, [0x0b] = K_END,
-	[0x0c] = K_LEB, [0x0d] = K_LEB, [0x0e] = K_BRTABLE, [0x10] = K_LEB, [0x11] = K_LEB2,
-	[0x1c] = K_SELECTT, [0x20 ... 0x22] = K_LOCAL, [0x23 ... 0x26] = K_LEB,
-	[0x28 ... 0x3e] = K_LEB2, [0x3f ... 0x40] = K_BYTE, [0x41 ... 0x42] = K_LEB,
-	[0x43] = K_4, [0x44] = K_8, [0xd0] = K_BYTE, [0xd2] = K_LEB, [0xfc] = K_FC,
-	[0xfd] = K_STOP,
+    [0x02] = K_BLOCK,
+    [0x03] = K_LOOP,
+    [0x04] = K_BLOCK,
+    [0x0b] = K_END,
+    [0x0c] = K_LEB,
+    [0x0d] = K_LEB,
+    [0x0e] = K_BRTABLE,
+    [0x10] = K_LEB,
+    [0x11] = K_LEB2,
+    [0x1c] = K_SELECTT,
+    [0x20 ... 0x22] = K_LOCAL,
+    [0x23 ... 0x26] = K_LEB,
+    [0x28 ... 0x3e] = K_LEB2,
+    [0x3f ... 0x40] = K_BYTE,
+    [0x41 ... 0x42] = K_LEB,
+    [0x43] = K_4,
+    [0x44] = K_8,
+    [0xd0] = K_BYTE,
+    [0xd2] = K_LEB,
+    [0xfc] = K_FC,
+    [0xfd] = K_STOP,
 };
 
 /*
@@ -231,12 +260,30 @@ bool gate__local_weights(const uint8_t *p, const uint8_t *end, uint32_t nlocals,
 		case K_FC:
 			x = read_leb(&p, end);
 			switch (x) {
-			case 8: skip_leb(&p, end); p++; break;
-			case 9: case 13: case 15: case 16: case 17: skip_leb(&p, end); break;
-			case 10: p += 2; break;
-			case 11: p++; break;
-			case 12: case 14: skip_leb(&p, end); skip_leb(&p, end); break;
-			default: break;
+			case 8:
+				skip_leb(&p, end);
+				p++;
+				break;
+			case 9:
+			case 13:
+			case 15:
+			case 16:
+			case 17:
+				skip_leb(&p, end);
+				break;
+			case 10:
+				p += 2;
+				break;
+			case 11:
+				p++;
+				break;
+			case 12:
+			case 14:
+				skip_leb(&p, end);
+				skip_leb(&p, end);
+				break;
+			default:
+				break;
 			}
 			break;
 		default:

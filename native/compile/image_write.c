@@ -86,7 +86,7 @@ static void end(struct wbuf *w, size_t at)
 /* Reads one validated constant instruction at p. */
 static const uint8_t *read_expr(const uint8_t *p, struct gate__iexpr *e)
 {
-	struct gate__reader r = { p + 1, p + 32, p };
+	struct gate__reader r = {p + 1, p + 32, p};
 	int64_t s = 0;
 	uint64_t u = 0;
 
@@ -136,22 +136,24 @@ static void expr_at(struct wbuf *w, const struct gate_module *m, uint32_t off)
 
 static int by_ret(const void *a, const void *b)
 {
-	uint32_t x = ((const struct gate__callsite *)a)->ret, y = ((const struct gate__callsite *)b)->ret;
+	uint32_t x = ((const struct gate__callsite *)a)->ret,
+		 y = ((const struct gate__callsite *)b)->ret;
 
 	return x < y ? -1 : x > y;
 }
 
 static int by_code(const void *a, const void *b)
 {
-	uint32_t x = ((const struct gate__memsite *)a)->code, y = ((const struct gate__memsite *)b)->code;
+	uint32_t x = ((const struct gate__memsite *)a)->code,
+		 y = ((const struct gate__memsite *)b)->code;
 
 	return x < y ? -1 : x > y;
 }
 
-int gate__image_write(const struct gate_module *m, const struct gate__compiled *c,
-		      uint8_t **out, size_t *out_len)
+int gate__image_write(const struct gate_module *m, const struct gate__compiled *c, uint8_t **out,
+		      size_t *out_len)
 {
-	struct wbuf w = { 0 };
+	struct wbuf w = {0};
 	size_t s;
 
 	w.cap = (size_t)c->code_len + 16ull * c->sites.ncalls + 12ull * c->sites.nmems +
@@ -228,7 +230,7 @@ int gate__image_write(const struct gate_module *m, const struct gate__compiled *
 	u32(&w, m->nglobal_imports);
 	for (uint32_t i = 0; i < m->nglobals; i++) {
 		const struct gate__global *gl = &m->globals[i];
-		struct gate__iexpr none = { 0, 0 };
+		struct gate__iexpr none = {0, 0};
 
 		u8(&w, gl->type);
 		u8(&w, gl->mut);
@@ -257,7 +259,7 @@ int gate__image_write(const struct gate_module *m, const struct gate__compiled *
 	for (uint32_t i = 0; i < m->nelems; i++) {
 		const struct gate__elem *e = &m->elems[i];
 		const uint8_t *p = m->bytes + e->items;
-		struct gate__iexpr none = { 0, 0 };
+		struct gate__iexpr none = {0, 0};
 
 		u8(&w, e->mode);
 		u8(&w, e->type);
@@ -286,7 +288,7 @@ int gate__image_write(const struct gate_module *m, const struct gate__compiled *
 	u32(&w, m->ndata);
 	for (uint32_t i = 0; i < m->ndata; i++) {
 		const struct gate__data *d = &m->data[i];
-		struct gate__iexpr none = { 0, 0 };
+		struct gate__iexpr none = {0, 0};
 
 		u8(&w, d->mode);
 		u32(&w, d->memory);

@@ -16,8 +16,8 @@
 /* A function reference: what funcref values and table elements point at.
  * One per function of an instance (imports point at the exporter's). */
 struct gate__funcref {
-	void *code;  /* entry of the wasm-ABI code (or of a host-call stub) */
-	void *vmctx; /* the callee's vmctx, or a struct gate__hostfunc */
+	void *code;    /* entry of the wasm-ABI code (or of a host-call stub) */
+	void *vmctx;   /* the callee's vmctx, or a struct gate__hostfunc */
 	uint32_t sig;  /* store-wide canonical signature id */
 	uint32_t addr; /* store function address */
 };
@@ -60,27 +60,27 @@ struct gate__rt_memory {
 /* Runtime helpers, C functions with the System V ABI, first argument the
  * caller's vmctx. Those that can trap return a trap kind (0 = none). */
 enum gate__helper {
-	GATE__H_MEMORY_GROW,  /* uint32_t (vmctx, uint32_t delta) -> old pages or -1 */
-	GATE__H_MEMORY_FILL,  /* uint32_t (vmctx, d, val, n) -> trap */
-	GATE__H_MEMORY_COPY,  /* uint32_t (vmctx, d, s, n) -> trap */
-	GATE__H_MEMORY_INIT,  /* uint32_t (vmctx, seg, d, s, n) -> trap */
-	GATE__H_DATA_DROP,    /* void (vmctx, seg) */
-	GATE__H_TABLE_GROW,   /* uint32_t (vmctx, table, uint64_t ref, delta) */
-	GATE__H_TABLE_FILL,   /* uint32_t (vmctx, table, i, uint64_t ref, n) -> trap */
-	GATE__H_TABLE_COPY,   /* uint32_t (vmctx, dst, src, d, s, n) -> trap */
-	GATE__H_TABLE_INIT,   /* uint32_t (vmctx, table, seg, d, s, n) -> trap */
-	GATE__H_ELEM_DROP,    /* void (vmctx, seg) */
+	GATE__H_MEMORY_GROW, /* uint32_t (vmctx, uint32_t delta) -> old pages or -1 */
+	GATE__H_MEMORY_FILL, /* uint32_t (vmctx, d, val, n) -> trap */
+	GATE__H_MEMORY_COPY, /* uint32_t (vmctx, d, s, n) -> trap */
+	GATE__H_MEMORY_INIT, /* uint32_t (vmctx, seg, d, s, n) -> trap */
+	GATE__H_DATA_DROP,   /* void (vmctx, seg) */
+	GATE__H_TABLE_GROW,  /* uint32_t (vmctx, table, uint64_t ref, delta) */
+	GATE__H_TABLE_FILL,  /* uint32_t (vmctx, table, i, uint64_t ref, n) -> trap */
+	GATE__H_TABLE_COPY,  /* uint32_t (vmctx, dst, src, d, s, n) -> trap */
+	GATE__H_TABLE_INIT,  /* uint32_t (vmctx, table, seg, d, s, n) -> trap */
+	GATE__H_ELEM_DROP,   /* void (vmctx, seg) */
 	GATE__H_COUNT,
 };
 
 /* The fixed head of every vmctx; a struct gate__hostfunc starts with one
  * too, so generated code may read these fields through any callee's r14. */
 struct gate__vmctx_head {
-	uint8_t *membase;             /* memory 0 base: r15 */
-	struct gate__rt_memory *memory;  /* memory 0, or NULL */
-	void *trap;                   /* void gate__rt_trap(kind, pc, fp), noreturn */
-	void *safepoint;              /* uint64_t (vmctx, fp): the new r13 */
-	void *instance;               /* runtime's struct, opaque to code */
+	uint8_t *membase;		/* memory 0 base: r15 */
+	struct gate__rt_memory *memory; /* memory 0, or NULL */
+	void *trap;			/* void gate__rt_trap(kind, pc, fp), noreturn */
+	void *safepoint;		/* uint64_t (vmctx, fp): the new r13 */
+	void *instance;			/* runtime's struct, opaque to code */
 	void *helpers[GATE__H_COUNT];
 };
 

@@ -24,8 +24,8 @@
 
 /* Where an operand is. */
 enum vkind {
-	V_SLOT,  /* its canonical operand slot */
-	V_REG,   /* a register */
+	V_SLOT,	 /* its canonical operand slot */
+	V_REG,	 /* a register */
 	V_CONST, /* a constant (bits in k) */
 	V_FLAGS, /* the flags of the last instruction, condition in cond */
 	V_LOCAL, /* not yet read from local `local`'s slot */
@@ -46,9 +46,9 @@ struct vval {
 };
 
 struct cframe {
-	uint8_t kind;    /* enum gate__frame_kind */
+	uint8_t kind;	 /* enum gate__frame_kind */
 	bool dead_entry; /* opened in unreachable code */
-	bool used;       /* some branch targets the label */
+	bool used;	 /* some branch targets the label */
 	uint32_t height; /* operand height below the params */
 	struct gate__blocktype bt;
 	struct x64_label label; /* end of block/if, head of loop */
@@ -67,7 +67,7 @@ struct ool {
 };
 
 struct move {
-	uint8_t dst; /* register, or GATE__ABI_STACK */
+	uint8_t dst;  /* register, or GATE__ABI_STACK */
 	int32_t disp; /* for a stack destination: [base + disp] */
 	uint8_t base;
 	struct vval src;
@@ -103,12 +103,12 @@ struct gen {
 	uint32_t nlocalrefs;
 	uint32_t max_out;
 	uint32_t frame_patch;
-	uint32_t entry_slow_at;
 	bool dead;
 	bool oom;
+	bool internal; /* a compiler bug was caught: refuse the module */
 
 	/* locals kept in registers for the whole function (x64_gen.c) */
-	uint8_t *pin; /* per local: its register, or NOPIN */
+	uint8_t *pin; /* per local: its index in pin_local, or NOPIN */
 	uint32_t pin_cap;
 	uint32_t *weights;
 	uint32_t weights_cap;
@@ -117,15 +117,10 @@ struct gen {
 	uint8_t pin_reg[12], pin_type[12];
 	uint32_t pin_mask;  /* registers that hold locals */
 	uint32_t pin_dirty; /* bit i: the slot of pin_local[i] is stale */
+	uint32_t pin_valid; /* bit i: its register holds it (calls clobber) */
 };
 
 #define NOPIN 0xff
-
-/* The register local x lives in, or NOPIN. */
-static inline uint8_t gen_pinned(const struct gen *g, uint32_t x)
-{
-	return g->pin[x];
-}
 
 /* A read of a local that lives in its slot: usable as a memory operand. */
 static inline bool gen_is_mem(const struct gen *g, const struct vval *v)
@@ -137,9 +132,15 @@ extern const struct gate__abi_regs gate__x64_abi;
 
 /* Offsets in the constant pool (x64_stubs.c). */
 enum kpool {
-	K_F32_SIGN = 0, K_F32_ABS = 16, K_F64_SIGN = 32, K_F64_ABS = 48,
+	K_F32_SIGN = 0,
+	K_F32_ABS = 16,
+	K_F64_SIGN = 32,
+	K_F64_ABS = 48,
 	K_BOUNDS = 64, /* 8 pairs of (lower, upper) bounds for trunc, 16 bytes each */
-	K_F32_2P63 = 192, K_F64_2P63 = 200, K_F32_2P31 = 208, K_F64_2P32 = 216,
+	K_F32_2P63 = 192,
+	K_F64_2P63 = 200,
+	K_F32_2P31 = 208,
+	K_F64_2P32 = 216,
 	K_SIZE = 224,
 };
 
@@ -178,6 +179,9 @@ void gen_trap_if(struct gen *g, uint8_t cond, uint8_t kind);
 void gen_spill_all(struct gen *g, bool keep_consts);
 void gen_helper_call(struct gen *g, enum gate__helper h, uint32_t nargs, bool traps,
 		     uint8_t result);
+/* The same with one or two immediates (nimm) before the operands. */
+int gen_helper_imm(struct gen *g, enum gate__helper h, uint64_t a, uint64_t b, uint32_t nimm,
+		   uint32_t nargs, bool traps, uint8_t result);
 void gen_memsite(struct gen *g);
 int gen_fail(struct gen *g, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

@@ -12,9 +12,6 @@
 #include "../rt/rt.h"
 #include "x64_gen.h"
 
-int gen_helper_imm(struct gen *g, enum gate__helper h, uint64_t a, uint64_t b, uint32_t nimm,
-		   uint32_t nargs, bool traps, uint8_t result);
-
 #define TOP(g) (&(g)->st[(g)->sp - 1])
 #define NEXT(g) (&(g)->st[(g)->sp - 2])
 
@@ -23,11 +20,25 @@ static bool fits_imm(const struct vval *v)
 	return v->kind == V_CONST && (v->type == GATE__I32 || (int64_t)v->k == (int32_t)v->k);
 }
 
-
 /* ---- integer arithmetic ---- */
 
-enum iop { I_ADD, I_SUB, I_MUL, I_DIVS, I_DIVU, I_REMS, I_REMU, I_AND, I_OR, I_XOR,
-	   I_SHL, I_SHRS, I_SHRU, I_ROTL, I_ROTR };
+enum iop {
+	I_ADD,
+	I_SUB,
+	I_MUL,
+	I_DIVS,
+	I_DIVU,
+	I_REMS,
+	I_REMU,
+	I_AND,
+	I_OR,
+	I_XOR,
+	I_SHL,
+	I_SHRS,
+	I_SHRU,
+	I_ROTL,
+	I_ROTR
+};
 
 static bool fold_int(enum iop op, bool w, uint64_t a, uint64_t b, uint64_t *out)
 {
@@ -37,19 +48,40 @@ static bool fold_int(enum iop op, bool w, uint64_t a, uint64_t b, uint64_t *out)
 	a &= mask;
 	b &= mask;
 	switch (op) {
-	case I_ADD: r = a + b; break;
-	case I_SUB: r = a - b; break;
-	case I_MUL: r = a * b; break;
-	case I_AND: r = a & b; break;
-	case I_OR: r = a | b; break;
-	case I_XOR: r = a ^ b; break;
-	case I_SHL: r = a << k; break;
-	case I_SHRU: r = a >> k; break;
-	case I_SHRS:
-		r = w ? (uint64_t)((int64_t)a >> k) : (uint64_t)(uint32_t)((int32_t)(uint32_t)a >> k);
+	case I_ADD:
+		r = a + b;
 		break;
-	case I_ROTL: r = k ? (a << k | a >> (bits - k)) : a; break;
-	case I_ROTR: r = k ? (a >> k | a << (bits - k)) : a; break;
+	case I_SUB:
+		r = a - b;
+		break;
+	case I_MUL:
+		r = a * b;
+		break;
+	case I_AND:
+		r = a & b;
+		break;
+	case I_OR:
+		r = a | b;
+		break;
+	case I_XOR:
+		r = a ^ b;
+		break;
+	case I_SHL:
+		r = a << k;
+		break;
+	case I_SHRU:
+		r = a >> k;
+		break;
+	case I_SHRS:
+		r = w ? (uint64_t)((int64_t)a >> k)
+		      : (uint64_t)(uint32_t)((int32_t)(uint32_t)a >> k);
+		break;
+	case I_ROTL:
+		r = k ? (a << k | a >> (bits - k)) : a;
+		break;
+	case I_ROTR:
+		r = k ? (a >> k | a << (bits - k)) : a;
+		break;
 	default:
 		return false;
 	}
@@ -69,6 +101,27 @@ static void alu(struct gen *g, enum x64_alu op, uint8_t t, bool commutative)
 
 		*l = *r;
 		*r = tmp;
+	}
+	/* a local in a register stays untouched: lea computes into a new one */
+	if ((op == X64_ADD || op == X64_SUB) && l->kind == V_LOCAL && !gen_is_mem(g, l) &&
+	    (fits_imm(r) || (op == X64_ADD && r->kind != V_CONST && !gen_is_mem(g, r))) &&
+	    !(op == X64_SUB && fits_imm(r) && (int32_t)r->k == INT32_MIN)) {
+		if (fits_imm(r)) {
+			int32_t k = (int32_t)gen_pop(g).k;
+			uint8_t base = gen_pop_src(g);
+
+			dst = gen_alloc(g, false);
+			gate__x64_lea(&g->a, sz, GP(dst),
+				      x64_mem(GP(base), op == X64_SUB ? -k : k));
+		} else {
+			bool temp = r->kind == V_REG;
+			uint8_t src = gen_pop_src(g), base = gen_pop_src(g);
+
+			dst = temp ? src : gen_alloc(g, false);
+			gate__x64_lea(&g->a, sz, GP(dst), x64_mem_index(GP(base), GP(src), 1, 0));
+		}
+		gen_push_reg(g, t, dst);
+		return;
 	}
 	if (fits_imm(r)) {
 		int32_t k = (int32_t)gen_pop(g).k;
@@ -138,7 +191,7 @@ static void divide(struct gen *g, enum iop op, uint8_t t)
 	bool known = r->kind == V_CONST && (t == GATE__I32 ? (uint32_t)r->k : r->k) != 0;
 	uint64_t k = r->kind == V_CONST ? r->k : 0;
 	bool minus1 = known && (t == GATE__I32 ? (uint32_t)k == 0xffffffffu : k == ~0ull);
-	struct x64_label not_m1 = { 0 }, done = { 0 };
+	struct x64_label not_m1 = {0}, done = {0};
 	struct vval dv;
 	uint8_t d;
 
@@ -211,30 +264,55 @@ static void int_binop(struct gen *g, enum iop op, uint8_t t)
 	struct vval *r = TOP(g), *l = NEXT(g);
 	uint64_t k;
 
-	if (l->kind == V_CONST && r->kind == V_CONST && fold_int(op, t == GATE__I64, l->k, r->k, &k)) {
+	if (l->kind == V_CONST && r->kind == V_CONST &&
+	    fold_int(op, t == GATE__I64, l->k, r->k, &k)) {
 		gen_pop(g);
 		gen_pop(g);
 		gen_push_const(g, t, k);
 		return;
 	}
 	switch (op) {
-	case I_ADD: alu(g, X64_ADD, t, true); return;
-	case I_SUB: alu(g, X64_SUB, t, false); return;
-	case I_AND: alu(g, X64_AND, t, true); return;
-	case I_OR: alu(g, X64_OR, t, true); return;
-	case I_XOR: alu(g, X64_XOR, t, true); return;
-	case I_MUL: mul(g, t); return;
-	case I_SHL: shift(g, X64_SHL, t); return;
-	case I_SHRS: shift(g, X64_SAR, t); return;
-	case I_SHRU: shift(g, X64_SHR, t); return;
-	case I_ROTL: shift(g, X64_ROL, t); return;
-	case I_ROTR: shift(g, X64_ROR, t); return;
-	default: divide(g, op, t); return;
+	case I_ADD:
+		alu(g, X64_ADD, t, true);
+		return;
+	case I_SUB:
+		alu(g, X64_SUB, t, false);
+		return;
+	case I_AND:
+		alu(g, X64_AND, t, true);
+		return;
+	case I_OR:
+		alu(g, X64_OR, t, true);
+		return;
+	case I_XOR:
+		alu(g, X64_XOR, t, true);
+		return;
+	case I_MUL:
+		mul(g, t);
+		return;
+	case I_SHL:
+		shift(g, X64_SHL, t);
+		return;
+	case I_SHRS:
+		shift(g, X64_SAR, t);
+		return;
+	case I_SHRU:
+		shift(g, X64_SHR, t);
+		return;
+	case I_ROTL:
+		shift(g, X64_ROL, t);
+		return;
+	case I_ROTR:
+		shift(g, X64_ROR, t);
+		return;
+	default:
+		divide(g, op, t);
+		return;
 	}
 }
 
-static const uint8_t cmp_cond[10] = { X64_E, X64_NE, X64_L, X64_B, X64_G,
-				      X64_A, X64_LE, X64_BE, X64_GE, X64_AE };
+static const uint8_t cmp_cond[10] = {X64_E, X64_NE, X64_L,  X64_B,  X64_G,
+				     X64_A, X64_LE, X64_BE, X64_GE, X64_AE};
 
 static bool eval_cond(uint8_t c, bool w, uint64_t a, uint64_t b)
 {
@@ -245,16 +323,26 @@ static bool eval_cond(uint8_t c, bool w, uint64_t a, uint64_t b)
 		b = (uint32_t)b;
 	}
 	switch (c) {
-	case X64_E: return a == b;
-	case X64_NE: return a != b;
-	case X64_L: return sa < sb;
-	case X64_B: return a < b;
-	case X64_G: return sa > sb;
-	case X64_A: return a > b;
-	case X64_LE: return sa <= sb;
-	case X64_BE: return a <= b;
-	case X64_GE: return sa >= sb;
-	default: return a >= b;
+	case X64_E:
+		return a == b;
+	case X64_NE:
+		return a != b;
+	case X64_L:
+		return sa < sb;
+	case X64_B:
+		return a < b;
+	case X64_G:
+		return sa > sb;
+	case X64_A:
+		return a > b;
+	case X64_LE:
+		return sa <= sb;
+	case X64_BE:
+		return a <= b;
+	case X64_GE:
+		return sa >= sb;
+	default:
+		return a >= b;
 	}
 }
 
@@ -401,7 +489,7 @@ static void fminmax(struct gen *g, bool max, uint8_t t)
 {
 	bool d = t == GATE__F64;
 	uint8_t b = gen_pop_src(g), a = gen_pop_reg(g);
-	struct x64_label nan = { 0 }, normal = { 0 }, done = { 0 };
+	struct x64_label nan = {0}, normal = {0}, done = {0};
 
 	gate__x64_sse_rr(&g->a, d ? X64_UCOMISD : X64_UCOMISS, XMM(a), XMM(b));
 	gate__x64_jcc_short(&g->a, X64_P, &nan);
@@ -436,13 +524,16 @@ static void funary(struct gen *g, int which, uint8_t t)
 				 kmem(g, d ? K_F64_SIGN : K_F32_SIGN));
 		break;
 	case 2:
-		gate__x64_sse_rri(&g->a, d ? X64_ROUNDSD : X64_ROUNDSS, XMM(r), XMM(r), X64_ROUND_UP);
+		gate__x64_sse_rri(&g->a, d ? X64_ROUNDSD : X64_ROUNDSS, XMM(r), XMM(r),
+				  X64_ROUND_UP);
 		break;
 	case 3:
-		gate__x64_sse_rri(&g->a, d ? X64_ROUNDSD : X64_ROUNDSS, XMM(r), XMM(r), X64_ROUND_DOWN);
+		gate__x64_sse_rri(&g->a, d ? X64_ROUNDSD : X64_ROUNDSS, XMM(r), XMM(r),
+				  X64_ROUND_DOWN);
 		break;
 	case 4:
-		gate__x64_sse_rri(&g->a, d ? X64_ROUNDSD : X64_ROUNDSS, XMM(r), XMM(r), X64_ROUND_TRUNC);
+		gate__x64_sse_rri(&g->a, d ? X64_ROUNDSD : X64_ROUNDSS, XMM(r), XMM(r),
+				  X64_ROUND_TRUNC);
 		break;
 	case 5:
 		gate__x64_sse_rri(&g->a, d ? X64_ROUNDSD : X64_ROUNDSS, XMM(r), XMM(r),
@@ -459,8 +550,10 @@ static void copysign_op(struct gen *g, uint8_t t)
 	bool d = t == GATE__F64;
 	uint8_t b = gen_pop_reg(g), a = gen_pop_reg(g);
 
-	gate__x64_sse_rm(&g->a, d ? X64_ANDPD : X64_ANDPS, XMM(a), kmem(g, d ? K_F64_ABS : K_F32_ABS));
-	gate__x64_sse_rm(&g->a, d ? X64_ANDPD : X64_ANDPS, XMM(b), kmem(g, d ? K_F64_SIGN : K_F32_SIGN));
+	gate__x64_sse_rm(&g->a, d ? X64_ANDPD : X64_ANDPS, XMM(a),
+			 kmem(g, d ? K_F64_ABS : K_F32_ABS));
+	gate__x64_sse_rm(&g->a, d ? X64_ANDPD : X64_ANDPS, XMM(b),
+			 kmem(g, d ? K_F64_SIGN : K_F32_SIGN));
 	gate__x64_sse_rr(&g->a, d ? X64_ORPD : X64_ORPS, XMM(a), XMM(b));
 	gen_push_reg(g, t, a);
 }
@@ -469,7 +562,7 @@ static void copysign_op(struct gen *g, uint8_t t)
 static void fcompare(struct gen *g, int which, uint8_t t)
 {
 	enum x64_sse op = t == GATE__F64 ? X64_UCOMISD : X64_UCOMISS;
-	static const uint8_t cond[6] = { C_FEQ, C_FNE, X64_A, X64_A, X64_AE, X64_AE };
+	static const uint8_t cond[6] = {C_FEQ, C_FNE, X64_A, X64_A, X64_AE, X64_AE};
 	bool swap = which == 2 || which == 4;
 	struct vval *r = TOP(g);
 
@@ -501,7 +594,7 @@ static void trunc_op(struct gen *g, bool i64, bool f64, bool uns, bool sat)
 	enum x64_size fsz = f64 ? X64_S64 : X64_S32;
 	int32_t kb = K_BOUNDS + 16 * ((i64 ? 4 : 0) + (f64 ? 2 : 0) + (uns ? 1 : 0));
 	uint8_t x = gen_pop_reg(g), dst = gen_alloc(g, false);
-	struct x64_label nan = { 0 }, lo = { 0 }, hi = { 0 }, done = { 0 };
+	struct x64_label nan = {0}, lo = {0}, hi = {0}, done = {0};
 
 	gate__x64_sse_rr(&g->a, ucom, XMM(x), XMM(x));
 	if (sat)
@@ -525,7 +618,7 @@ static void trunc_op(struct gen *g, bool i64, bool f64, bool uns, bool sat)
 	} else if (!uns) {
 		gate__x64_cvtt_f2i(&g->a, fsz, X64_S64, GP(dst), XMM(x));
 	} else {
-		struct x64_label big = { 0 }, ok = { 0 };
+		struct x64_label big = {0}, ok = {0};
 		int32_t k63 = f64 ? K_F64_2P63 : K_F32_2P63;
 
 		gate__x64_sse_rm(&g->a, ucom, XMM(x), kmem(g, k63));
@@ -570,7 +663,7 @@ static void convert_op(struct gen *g, bool f64, bool i64, bool uns)
 	} else if (!uns) {
 		gate__x64_cvt_i2f(&g->a, fsz, X64_S64, XMM(dst), GP(src));
 	} else {
-		struct x64_label big = { 0 }, done = { 0 };
+		struct x64_label big = {0}, done = {0};
 
 		gate__x64_test_rr(&g->a, X64_S64, GP(src), GP(src));
 		gate__x64_jcc_short(&g->a, X64_S, &big);
@@ -616,7 +709,7 @@ static void extend(struct gen *g, enum x64_size to, enum x64_size from, uint8_t 
 	if (v->kind == V_CONST) {
 		uint64_t k = v->k;
 
-		k = from == X64_S8 ? (uint64_t)(int64_t)(int8_t)k
+		k = from == X64_S8    ? (uint64_t)(int64_t)(int8_t)k
 		    : from == X64_S16 ? (uint64_t)(int64_t)(int16_t)k
 				      : (uint64_t)(int64_t)(int32_t)k;
 		gen_pop(g);
@@ -662,27 +755,69 @@ static void load(struct gen *g, uint32_t op, const struct gate__memarg *ma)
 	dst = (!fp && idx != 0xff && !(g->pin_mask & (1u << idx))) ? idx : gen_alloc(g, fp);
 	gen_memsite(g);
 	switch (op) {
-	case 0x28: gate__x64_load(&g->a, X64_S32, GP(dst), m); t = GATE__I32; break;
-	case 0x29: gate__x64_load(&g->a, X64_S64, GP(dst), m); t = GATE__I64; break;
-	case 0x2a: gate__x64_sse_rm(&g->a, X64_MOVSS, XMM(dst), m); t = GATE__F32; break;
-	case 0x2b: gate__x64_sse_rm(&g->a, X64_MOVSD, XMM(dst), m); t = GATE__F64; break;
-	case 0x2c: gate__x64_movsx_rm(&g->a, X64_S32, X64_S8, GP(dst), m); t = GATE__I32; break;
-	case 0x2d: gate__x64_movzx_rm(&g->a, X64_S32, X64_S8, GP(dst), m); t = GATE__I32; break;
-	case 0x2e: gate__x64_movsx_rm(&g->a, X64_S32, X64_S16, GP(dst), m); t = GATE__I32; break;
-	case 0x2f: gate__x64_movzx_rm(&g->a, X64_S32, X64_S16, GP(dst), m); t = GATE__I32; break;
-	case 0x30: gate__x64_movsx_rm(&g->a, X64_S64, X64_S8, GP(dst), m); t = GATE__I64; break;
-	case 0x31: gate__x64_movzx_rm(&g->a, X64_S32, X64_S8, GP(dst), m); t = GATE__I64; break;
-	case 0x32: gate__x64_movsx_rm(&g->a, X64_S64, X64_S16, GP(dst), m); t = GATE__I64; break;
-	case 0x33: gate__x64_movzx_rm(&g->a, X64_S32, X64_S16, GP(dst), m); t = GATE__I64; break;
-	case 0x34: gate__x64_movsx_rm(&g->a, X64_S64, X64_S32, GP(dst), m); t = GATE__I64; break;
-	default: gate__x64_load(&g->a, X64_S32, GP(dst), m); t = GATE__I64; break;
+	case 0x28:
+		gate__x64_load(&g->a, X64_S32, GP(dst), m);
+		t = GATE__I32;
+		break;
+	case 0x29:
+		gate__x64_load(&g->a, X64_S64, GP(dst), m);
+		t = GATE__I64;
+		break;
+	case 0x2a:
+		gate__x64_sse_rm(&g->a, X64_MOVSS, XMM(dst), m);
+		t = GATE__F32;
+		break;
+	case 0x2b:
+		gate__x64_sse_rm(&g->a, X64_MOVSD, XMM(dst), m);
+		t = GATE__F64;
+		break;
+	case 0x2c:
+		gate__x64_movsx_rm(&g->a, X64_S32, X64_S8, GP(dst), m);
+		t = GATE__I32;
+		break;
+	case 0x2d:
+		gate__x64_movzx_rm(&g->a, X64_S32, X64_S8, GP(dst), m);
+		t = GATE__I32;
+		break;
+	case 0x2e:
+		gate__x64_movsx_rm(&g->a, X64_S32, X64_S16, GP(dst), m);
+		t = GATE__I32;
+		break;
+	case 0x2f:
+		gate__x64_movzx_rm(&g->a, X64_S32, X64_S16, GP(dst), m);
+		t = GATE__I32;
+		break;
+	case 0x30:
+		gate__x64_movsx_rm(&g->a, X64_S64, X64_S8, GP(dst), m);
+		t = GATE__I64;
+		break;
+	case 0x31:
+		gate__x64_movzx_rm(&g->a, X64_S32, X64_S8, GP(dst), m);
+		t = GATE__I64;
+		break;
+	case 0x32:
+		gate__x64_movsx_rm(&g->a, X64_S64, X64_S16, GP(dst), m);
+		t = GATE__I64;
+		break;
+	case 0x33:
+		gate__x64_movzx_rm(&g->a, X64_S32, X64_S16, GP(dst), m);
+		t = GATE__I64;
+		break;
+	case 0x34:
+		gate__x64_movsx_rm(&g->a, X64_S64, X64_S32, GP(dst), m);
+		t = GATE__I64;
+		break;
+	default:
+		gate__x64_load(&g->a, X64_S32, GP(dst), m);
+		t = GATE__I64;
+		break;
 	}
 	gen_push_reg(g, t, dst);
 }
 
 static void store(struct gen *g, uint32_t op, const struct gate__memarg *ma)
 {
-	static const uint8_t size[9] = { 4, 8, 4, 8, 1, 2, 1, 2, 4 };
+	static const uint8_t size[9] = {4, 8, 4, 8, 1, 2, 1, 2, 4};
 	enum x64_size sz = (enum x64_size)size[op - 0x36];
 	struct vval *v = TOP(g);
 	struct x64_mem m;
@@ -761,15 +896,16 @@ static int op_fc(struct gen *g, const struct gate__instr *in)
 		gen_helper_call(g, GATE__H_MEMORY_FILL, 3, true, 0);
 		return 0;
 	case 12:
-		return gen_helper_imm(g, GATE__H_TABLE_INIT, in->imm.pair.b, in->imm.pair.a, 2, 3, true,
-				      0);
+		return gen_helper_imm(g, GATE__H_TABLE_INIT, in->imm.pair.b, in->imm.pair.a, 2, 3,
+				      true, 0);
 	case 13:
 		return gen_helper_imm(g, GATE__H_ELEM_DROP, in->imm.index, 0, 1, 0, false, 0);
 	case 14:
-		return gen_helper_imm(g, GATE__H_TABLE_COPY, in->imm.pair.a, in->imm.pair.b, 2, 3, true,
-				      0);
+		return gen_helper_imm(g, GATE__H_TABLE_COPY, in->imm.pair.a, in->imm.pair.b, 2, 3,
+				      true, 0);
 	case 15:
-		return gen_helper_imm(g, GATE__H_TABLE_GROW, in->imm.index, 0, 1, 2, false, GATE__I32);
+		return gen_helper_imm(g, GATE__H_TABLE_GROW, in->imm.index, 0, 1, 2, false,
+				      GATE__I32);
 	case 16: {
 		uint8_t r = gen_alloc(g, false);
 
@@ -830,7 +966,7 @@ int gen_op(struct gen *g, const struct gate__instr *in)
 		if (k <= 6)
 			funary(g, (int)k, GATE__F32);
 		else if (k <= 10)
-			fbin(g, (enum x64_sse[]){ X64_ADDSS, X64_SUBSS, X64_MULSS, X64_DIVSS }[k - 7],
+			fbin(g, (enum x64_sse[]){X64_ADDSS, X64_SUBSS, X64_MULSS, X64_DIVSS}[k - 7],
 			     GATE__F32);
 		else if (k <= 12)
 			fminmax(g, k == 12, GATE__F32);
@@ -844,7 +980,7 @@ int gen_op(struct gen *g, const struct gate__instr *in)
 		if (k <= 6)
 			funary(g, (int)k, GATE__F64);
 		else if (k <= 10)
-			fbin(g, (enum x64_sse[]){ X64_ADDSD, X64_SUBSD, X64_MULSD, X64_DIVSD }[k - 7],
+			fbin(g, (enum x64_sse[]){X64_ADDSD, X64_SUBSD, X64_MULSD, X64_DIVSD}[k - 7],
 			     GATE__F64);
 		else if (k <= 12)
 			fminmax(g, k == 12, GATE__F64);
@@ -888,10 +1024,14 @@ int gen_op(struct gen *g, const struct gate__instr *in)
 	case 0x50:
 		eqz(g, GATE__I64);
 		return 0;
-	case 0x67: case 0x68: case 0x69:
+	case 0x67:
+	case 0x68:
+	case 0x69:
 		bitcount(g, (int)(op - 0x67), GATE__I32);
 		return 0;
-	case 0x79: case 0x7a: case 0x7b:
+	case 0x79:
+	case 0x7a:
+	case 0x7b:
 		bitcount(g, (int)(op - 0x79), GATE__I64);
 		return 0;
 	case 0xa7: { /* i32.wrap_i64 */
@@ -909,10 +1049,18 @@ int gen_op(struct gen *g, const struct gate__instr *in)
 		gen_push_reg(g, GATE__I32, r);
 		return 0;
 	}
-	case 0xa8: trunc_op(g, false, false, false, false); return 0;
-	case 0xa9: trunc_op(g, false, false, true, false); return 0;
-	case 0xaa: trunc_op(g, false, true, false, false); return 0;
-	case 0xab: trunc_op(g, false, true, true, false); return 0;
+	case 0xa8:
+		trunc_op(g, false, false, false, false);
+		return 0;
+	case 0xa9:
+		trunc_op(g, false, false, true, false);
+		return 0;
+	case 0xaa:
+		trunc_op(g, false, true, false, false);
+		return 0;
+	case 0xab:
+		trunc_op(g, false, true, true, false);
+		return 0;
 	case 0xac:
 		extend(g, X64_S64, X64_S32, GATE__I64);
 		return 0;
@@ -929,34 +1077,77 @@ int gen_op(struct gen *g, const struct gate__instr *in)
 		gen_push_reg(g, GATE__I64, r);
 		return 0;
 	}
-	case 0xae: trunc_op(g, true, false, false, false); return 0;
-	case 0xaf: trunc_op(g, true, false, true, false); return 0;
-	case 0xb0: trunc_op(g, true, true, false, false); return 0;
-	case 0xb1: trunc_op(g, true, true, true, false); return 0;
-	case 0xb2: convert_op(g, false, false, false); return 0;
-	case 0xb3: convert_op(g, false, false, true); return 0;
-	case 0xb4: convert_op(g, false, true, false); return 0;
-	case 0xb5: convert_op(g, false, true, true); return 0;
-	case 0xb6: case 0xbb: {
+	case 0xae:
+		trunc_op(g, true, false, false, false);
+		return 0;
+	case 0xaf:
+		trunc_op(g, true, false, true, false);
+		return 0;
+	case 0xb0:
+		trunc_op(g, true, true, false, false);
+		return 0;
+	case 0xb1:
+		trunc_op(g, true, true, true, false);
+		return 0;
+	case 0xb2:
+		convert_op(g, false, false, false);
+		return 0;
+	case 0xb3:
+		convert_op(g, false, false, true);
+		return 0;
+	case 0xb4:
+		convert_op(g, false, true, false);
+		return 0;
+	case 0xb5:
+		convert_op(g, false, true, true);
+		return 0;
+	case 0xb6:
+	case 0xbb: {
 		uint8_t r = gen_pop_reg(g);
 
 		gate__x64_sse_rr(&g->a, op == 0xb6 ? X64_CVTSD2SS : X64_CVTSS2SD, XMM(r), XMM(r));
 		gen_push_reg(g, op == 0xb6 ? GATE__F32 : GATE__F64, r);
 		return 0;
 	}
-	case 0xb7: convert_op(g, true, false, false); return 0;
-	case 0xb8: convert_op(g, true, false, true); return 0;
-	case 0xb9: convert_op(g, true, true, false); return 0;
-	case 0xba: convert_op(g, true, true, true); return 0;
-	case 0xbc: reinterpret(g, GATE__I32); return 0;
-	case 0xbd: reinterpret(g, GATE__I64); return 0;
-	case 0xbe: reinterpret(g, GATE__F32); return 0;
-	case 0xbf: reinterpret(g, GATE__F64); return 0;
-	case 0xc0: extend(g, X64_S32, X64_S8, GATE__I32); return 0;
-	case 0xc1: extend(g, X64_S32, X64_S16, GATE__I32); return 0;
-	case 0xc2: extend(g, X64_S64, X64_S8, GATE__I64); return 0;
-	case 0xc3: extend(g, X64_S64, X64_S16, GATE__I64); return 0;
-	case 0xc4: extend(g, X64_S64, X64_S32, GATE__I64); return 0;
+	case 0xb7:
+		convert_op(g, true, false, false);
+		return 0;
+	case 0xb8:
+		convert_op(g, true, false, true);
+		return 0;
+	case 0xb9:
+		convert_op(g, true, true, false);
+		return 0;
+	case 0xba:
+		convert_op(g, true, true, true);
+		return 0;
+	case 0xbc:
+		reinterpret(g, GATE__I32);
+		return 0;
+	case 0xbd:
+		reinterpret(g, GATE__I64);
+		return 0;
+	case 0xbe:
+		reinterpret(g, GATE__F32);
+		return 0;
+	case 0xbf:
+		reinterpret(g, GATE__F64);
+		return 0;
+	case 0xc0:
+		extend(g, X64_S32, X64_S8, GATE__I32);
+		return 0;
+	case 0xc1:
+		extend(g, X64_S32, X64_S16, GATE__I32);
+		return 0;
+	case 0xc2:
+		extend(g, X64_S64, X64_S8, GATE__I64);
+		return 0;
+	case 0xc3:
+		extend(g, X64_S64, X64_S16, GATE__I64);
+		return 0;
+	case 0xc4:
+		extend(g, X64_S64, X64_S32, GATE__I64);
+		return 0;
 	case 0xd0:
 		gen_push_const(g, in->imm.type, 0);
 		return 0;

@@ -47,16 +47,16 @@ static uint64_t f64b(double d)
 void gen_kpool(struct gen *g)
 {
 	static const float b32[4][2] = {
-		{ -2147483904.0f, 2147483648.0f },                 /* i32 s */
-		{ -1.0f, 4294967296.0f },                          /* i32 u */
-		{ -9223373136366403584.0f, 9223372036854775808.0f }, /* i64 s */
-		{ -1.0f, 18446744073709551616.0f },                /* i64 u */
+	    {-2147483904.0f, 2147483648.0f},		       /* i32 s */
+	    {-1.0f, 4294967296.0f},			       /* i32 u */
+	    {-9223373136366403584.0f, 9223372036854775808.0f}, /* i64 s */
+	    {-1.0f, 18446744073709551616.0f},		       /* i64 u */
 	};
 	static const double b64[4][2] = {
-		{ -2147483649.0, 2147483648.0 },
-		{ -1.0, 4294967296.0 },
-		{ -9223372036854777856.0, 9223372036854775808.0 },
-		{ -1.0, 18446744073709551616.0 },
+	    {-2147483649.0, 2147483648.0},
+	    {-1.0, 4294967296.0},
+	    {-9223372036854777856.0, 9223372036854775808.0},
+	    {-1.0, 18446744073709551616.0},
 	};
 
 	gate__x64_align(&g->a, 16);
@@ -124,7 +124,7 @@ void gen_entry_stub(struct gen *g, const struct gate__functype *t)
 	const struct gate__abi_regs *A = &gate__x64_abi;
 	struct gate__abi_loc *l;
 	uint32_t np = t->nparams, nr = t->nresults, ns, nrs, area;
-	static const enum x64_reg saved[] = { X64_RBX, X64_R12, X64_R13, X64_R14, X64_R15, X64_RDX };
+	static const enum x64_reg saved[] = {X64_RBX, X64_R12, X64_R13, X64_R14, X64_R15, X64_RDX};
 
 	gate__x64_align(&g->a, 16);
 	gate__x64_push(&g->a, X64_RBP);
@@ -150,7 +150,8 @@ void gen_entry_stub(struct gen *g, const struct gate__functype *t)
 
 		if (l[i].reg == GATE__ABI_STACK) {
 			gate__x64_load(&g->a, X64_S64, X64_RAX, src);
-			gate__x64_store(&g->a, X64_S64, x64_mem(X64_RSP, 8 * (int32_t)l[i].slot), X64_RAX);
+			gate__x64_store(&g->a, X64_S64, x64_mem(X64_RSP, 8 * (int32_t)l[i].slot),
+					X64_RAX);
 		} else {
 			load_slot(g, t->types[i], l[i].reg, src);
 		}
@@ -162,7 +163,8 @@ void gen_entry_stub(struct gen *g, const struct gate__functype *t)
 		struct x64_mem dst = x64_mem(X64_R10, 8 * (int32_t)i);
 
 		if (l[i].reg == GATE__ABI_STACK) {
-			gate__x64_load(&g->a, X64_S64, X64_R11, x64_mem(X64_RSP, 8 * (int32_t)l[i].slot));
+			gate__x64_load(&g->a, X64_S64, X64_R11,
+				       x64_mem(X64_RSP, 8 * (int32_t)l[i].slot));
 			gate__x64_store(&g->a, X64_S64, dst, X64_R11);
 		} else {
 			store_slot(g, gate__results(t)[i], dst, l[i].reg);
@@ -185,7 +187,7 @@ void gen_host_stub(struct gen *g, const struct gate__functype *t)
 	const struct gate__abi_regs *A = &gate__x64_abi;
 	uint32_t np = t->nparams, nr = t->nresults, n = np > nr ? np : nr, area;
 	struct gate__abi_loc *l = abi(g, n);
-	struct x64_label trap = { 0 };
+	struct x64_label trap = {0};
 
 	gate__x64_align(&g->a, 16);
 	gate__x64_push(&g->a, X64_RBP);
@@ -198,7 +200,8 @@ void gen_host_stub(struct gen *g, const struct gate__functype *t)
 		struct x64_mem dst = x64_mem(X64_RSP, 8 * (int32_t)i);
 
 		if (l[i].reg == GATE__ABI_STACK) {
-			gate__x64_load(&g->a, X64_S64, X64_R11, x64_mem(X64_RBP, 16 + 8 * (int32_t)l[i].slot));
+			gate__x64_load(&g->a, X64_S64, X64_R11,
+				       x64_mem(X64_RBP, 16 + 8 * (int32_t)l[i].slot));
 			gate__x64_store(&g->a, X64_S64, dst, X64_R11);
 		} else {
 			store_slot(g, t->types[i], dst, l[i].reg);
@@ -215,7 +218,8 @@ void gen_host_stub(struct gen *g, const struct gate__functype *t)
 
 		if (l[i].reg == GATE__ABI_STACK) {
 			gate__x64_load(&g->a, X64_S64, X64_R11, src);
-			gate__x64_store(&g->a, X64_S64, x64_mem(X64_RBP, 16 + 8 * (int32_t)l[i].slot), X64_R11);
+			gate__x64_store(&g->a, X64_S64,
+					x64_mem(X64_RBP, 16 + 8 * (int32_t)l[i].slot), X64_R11);
 		} else {
 			load_slot(g, gate__results(t)[i], l[i].reg, src);
 		}

@@ -5,10 +5,9 @@
 #include "test.h"
 #include "test_rt_util.h"
 
-static const char *small =
-	"(module (func (export \"add\") (param i32 i32) (result i32)"
-	"  local.get 0 local.get 1 i32.add)"
-	" (memory 1) (data (i32.const 8) \"hi\"))";
+static const char *small = "(module (func (export \"add\") (param i32 i32) (result i32)"
+			   "  local.get 0 local.get 1 i32.add)"
+			   " (memory 1) (data (i32.const 8) \"hi\"))";
 
 TEST(compile_image_has_header_and_version)
 {
