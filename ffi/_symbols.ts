@@ -35,6 +35,11 @@ export const SYMBOLS = {
     //           wasm      len      limits*   info      info_len err       err_len
     result: "i64",
   },
+  gate_module_decode: {
+    parameters: ["buffer", "usize", "buffer", "buffer", "buffer", "usize"],
+    //           wasm      len      limits*   module**  err       err_len
+    result: "i32",
+  },
   gate_module_free: {
     parameters: ["pointer"],
     //           gate_module *
@@ -117,4 +122,4 @@ export const SYMBOLS = {
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The ABI version this table was written against (GATE_ABI_VERSION in libgate.h). */
-export const ABI_VERSION = 3;
+export const ABI_VERSION = 4;

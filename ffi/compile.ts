@@ -140,7 +140,12 @@ export class Module {
  */
 export async function compile(bytes: Uint8Array, options: CompileOptions = {}): Promise<Module> {
   const symbols = lib();
-  const module = decodeModule(bytes, options.limits ? { limits: options.limits } : {});
+  // Bodies are validated once, by the compiler; a cached image exists only
+  // for bytes that compiled (and so validated) before.
+  const module = decodeModule(bytes, {
+    deferBodies: true,
+    ...(options.limits ? { limits: options.limits } : {}),
+  });
   try {
     const info = moduleInfo(module);
     const hash = await sha256(bytes);

@@ -145,19 +145,26 @@ function limitsStruct(options: ValidateOptions): Uint8Array<ArrayBuffer> | null 
   return limits;
 }
 
+/** Options for {@linkcode decodeModule}. */
+export interface DecodeOptions extends ValidateOptions {
+  /**
+   * Leave function bodies to `gate_image_new`, which validates each body as
+   * it compiles it: set only when compilation follows at once.
+   */
+  deferBodies?: boolean;
+}
+
 /**
  * Decodes and validates a module into a libgate `gate_module`; the caller
  * frees it with `gate_module_free`. Throws like {@linkcode validate}.
  */
-export function decodeModule(bytes: Uint8Array, options: ValidateOptions = {}): Deno.PointerValue {
+export function decodeModule(bytes: Uint8Array, options: DecodeOptions = {}): Deno.PointerValue {
   const symbols = lib();
   const limits = limitsStruct(options);
   const out = new BigUint64Array(1);
   const err = errorBuffer();
-  check(
-    symbols.gate_module_new(bytes, BigInt(bytes.length), limits, out, err, BigInt(err.length)),
-    err,
-  );
+  const decode = options.deferBodies ? symbols.gate_module_decode : symbols.gate_module_new;
+  check(decode(bytes, BigInt(bytes.length), limits, out, err, BigInt(err.length)), err);
   return Deno.UnsafePointer.create(out[0]!);
 }
 

@@ -23,7 +23,7 @@
 
 /* Bumped whenever a prototype or a struct below changes; ffi/_library.ts
  * refuses to run against a library with another number. */
-#define GATE_ABI_VERSION 3
+#define GATE_ABI_VERSION 4
 
 enum gate_status {
 #define GATE_ERROR(name, num, cls, desc) GATE_##name = num,
@@ -95,6 +95,15 @@ typedef struct gate_module gate_module;
 GATE_API int gate_module_new(const uint8_t *wasm, size_t len, const gate_limits *limits,
 			     gate_module **out, char *err, size_t err_len);
 GATE_API void gate_module_free(gate_module *module);
+
+/*
+ * Like gate_module_new(), but leaves function bodies unvalidated: use it only
+ * when gate_image_new() follows, which validates every body as it compiles
+ * it (so a module is validated once, not twice). Until gate_image_new()
+ * succeeds, the module's description may be of an invalid module.
+ */
+GATE_API int gate_module_decode(const uint8_t *wasm, size_t len, const gate_limits *limits,
+				gate_module **out, char *err, size_t err_len);
 
 /*
  * Describes a module as JSON (the shape is ModuleInfo in ffi/module.ts):

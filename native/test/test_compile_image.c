@@ -1,9 +1,11 @@
 /* gate_image_new() and the image format: what compiles, what is refused,
  * and that the runtime rejects damaged images. */
+#include <string.h>
 #include "../compile/compile.h"
 #include "../compile/image.h"
 #include "test.h"
 #include "test_rt_util.h"
+#include "test_wasm_build.h"
 
 static const char *small = "(module (func (export \"add\") (param i32 i32) (result i32)"
 			   "  local.get 0 local.get 1 i32.add)"
@@ -103,4 +105,22 @@ TEST(compile_entry_stubs_shared_by_equal_types)
 	CHECK(c.sites.ncalls > 0);
 	gate__compiled_free(&c);
 	gate_module_free(m);
+}
+
+TEST(module_decode_defers_bodies_to_the_compiler)
+{
+	/* () -> (): i32.const 1 leaves a value behind: a type error in the body. */
+	static const uint8_t body[] = { 0x00, 0x41, 0x01, 0x0b };
+	struct wb w = wb_func_module(body, sizeof(body));
+	gate_module *m = NULL;
+	gate_image *image = NULL;
+	char err[256] = "";
+
+	CHECK_EQ(gate_module_new(w.p, w.n, NULL, &m, err, sizeof(err)), GATE_INVALID);
+	CHECK_EQ(gate_module_decode(w.p, w.n, NULL, &m, err, sizeof(err)), GATE_OK);
+	CHECK_EQ(gate_image_new(m, &image, err, sizeof(err)), GATE_INVALID);
+	CHECK(image == NULL);
+	CHECK(strstr(err, "offset") != NULL);
+	gate_module_free(m);
+	wb_free(&w);
 }

@@ -168,9 +168,11 @@ GATE_API void gate_module_free(gate_module *m)
 /*
  * Decodes and validates wasm[0..len). With borrow, the module points into
  * wasm instead of copying it, so it must be freed before wasm goes away.
+ * Without bodies, function bodies are left for gate_image_new() to validate
+ * as it compiles them (one pass instead of two).
  */
 static int decode(const uint8_t *wasm, size_t len, const gate_limits *limits, bool borrow,
-		  gate_module **out, char *err, size_t err_len)
+		  bool bodies, gate_module **out, char *err, size_t err_len)
 {
 	struct gate__ctx c = { .err = err, .err_len = err_len, .func = GATE__NO_FUNC };
 	gate_module *m;
@@ -218,9 +220,11 @@ static int decode(const uint8_t *wasm, size_t len, const gate_limits *limits, bo
 	ret = gate__parse_names(&c);
 	if (ret)
 		goto out_free_module;
-	ret = gate__validate_code(&c);
-	if (ret)
-		goto out_free_module;
+	if (bodies) {
+		ret = gate__validate_code(&c);
+		if (ret)
+			goto out_free_module;
+	}
 	*out = m;
 	return GATE_OK;
 
@@ -232,7 +236,13 @@ out_free_module:
 GATE_API int gate_module_new(const uint8_t *wasm, size_t len, const gate_limits *limits,
 			     gate_module **out, char *err, size_t err_len)
 {
-	return decode(wasm, len, limits, false, out, err, err_len);
+	return decode(wasm, len, limits, false, true, out, err, err_len);
+}
+
+GATE_API int gate_module_decode(const uint8_t *wasm, size_t len, const gate_limits *limits,
+				gate_module **out, char *err, size_t err_len)
+{
+	return decode(wasm, len, limits, false, false, out, err, err_len);
 }
 
 GATE_API int64_t gate_module_describe(const uint8_t *wasm, size_t len, const gate_limits *limits,
@@ -243,7 +253,7 @@ GATE_API int64_t gate_module_describe(const uint8_t *wasm, size_t len, const gat
 	int ret;
 
 	/* Borrowing is safe: the module never outlives this call. */
-	ret = decode(wasm, len, limits, true, &m, err, err_len);
+	ret = decode(wasm, len, limits, true, true, &m, err, err_len);
 	if (ret)
 		return -(int64_t)ret;
 	n = gate_module_info(m, info, info_len);
