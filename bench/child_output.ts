@@ -26,3 +26,21 @@ export function numberArray(result: Record<string, unknown>, key: string): numbe
   }
   return v as number[];
 }
+
+/** Reads a field that must be a finite number. */
+export function numberField(result: Record<string, unknown>, key: string): number {
+  const v = result[key];
+  if (typeof v !== "number" || !Number.isFinite(v)) {
+    throw new TypeError(`Cannot use result field "${key}": expected a number`);
+  }
+  return v;
+}
+
+/**
+ * Peak memory of a child's work, in bytes: its peak resident set after the
+ * work (maxRssKiB, from getrusage) minus its resident set before (rssBeforeKiB).
+ */
+export function peakGrowthBytes(result: Record<string, unknown>): number {
+  const grew = numberField(result, "maxRssKiB") - numberField(result, "rssBeforeKiB");
+  return Math.max(0, grew) * 1024;
+}

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { numberArray } from "./child_output.ts";
+import { numberArray, peakGrowthBytes } from "./child_output.ts";
 import { runDenoChild } from "./subprocess.ts";
 import { v8Flags, type V8Tier } from "./v8_flags.ts";
 
@@ -15,6 +15,17 @@ export interface CompileResult {
   ms: number[];
   /** Process CPU time per compile: about equal to ms when compiling on one thread. */
   cpuMs?: number[];
+  /**
+   * Peak memory of compiling: the process's peak resident set after all
+   * compiles minus its resident set before the first (bytes).
+   */
+  peakBytes?: number;
+  /** Machine code the compiler produced for the module (bytes), when the engine can tell. */
+  machineCodeBytes?: number;
+  /** Size of the engine's whole compiled artifact (bytes), when it has one. */
+  imageBytes?: number;
+  /** Fixed cost inside every timed compile (ms), e.g. an FFI round trip, when known. */
+  overheadMs?: number;
 }
 
 /** Options for CompileEngine.compile(). */
@@ -46,8 +57,13 @@ export function v8CompileEngine(tier: V8Tier): CompileEngine {
       const { result } = await runDenoChild("./v8_compile_child.ts", args, {
         v8Flags: v8Flags(tier, { singleThreaded: true, exposeGc: true }),
         readPaths: [path],
+        ownPeakMemory: true,
       });
-      return { ms: numberArray(result, "ms"), cpuMs: numberArray(result, "cpuMs") };
+      return {
+        ms: numberArray(result, "ms"),
+        cpuMs: numberArray(result, "cpuMs"),
+        peakBytes: peakGrowthBytes(result),
+      };
     },
   };
 }

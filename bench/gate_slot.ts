@@ -1,22 +1,79 @@
 /**
  * Where Gate's own compiler plugs into the benchmarks (issues #4 and #5).
- * Until the compiler exists both slots are empty and the reports show the
- * V8 and native anchors only. To add Gate, return an engine here: it gets a
- * column in the kernel table (ratios against native and against Liftoff) and
- * rows in the compile-throughput table (ratios against Liftoff).
+ * Each engine runs in a fresh Deno child, like the V8 anchors, allowed to
+ * read only the module and the native build and to use FFI:
+ *
+ * - kernels (gate_kernel_child.ts): compile with Gate, instantiate in an
+ *   instance process, run(n / 4) once, then time run(n) around
+ *   Instance.invoke(); a kernel Gate cannot run is reported, not fatal.
+ * - compile (gate_compile_child.ts): decode + validate + compile in the
+ *   child's own process through libgate, one worker thread, unique bytes per
+ *   compile; also the image's machine-code size and peak memory.
  *
  * @module
  */
 
+import { dirname } from "node:path";
+import { libraryPath } from "../ffi/_library.ts";
+import { executorPath } from "../ffi/_executor.ts";
+import { numberArray, numberField, peakGrowthBytes } from "./child_output.ts";
 import type { CompileEngine } from "./compile_engines.ts";
 import type { KernelEngine } from "./kernel_engines.ts";
+import { type DenoChildOptions, runDenoChild } from "./subprocess.ts";
+
+/** The engine's name in reports. */
+export const GATE = "gate";
+
+/** Permissions of a Gate child that works on the module at path. */
+function childOptions(path: string): DenoChildOptions {
+  const lib = libraryPath();
+  return {
+    v8Flags: [],
+    readPaths: [path, dirname(lib), lib, executorPath()],
+    ffi: true,
+    env: ["GATE_LIB", "GATE_EXECUTOR"],
+  };
+}
 
 /** Gate running a kernel: compile kernel.wasmPath, call run(n / 4) once, then time `runs` calls of run(n). */
 export function gateKernelEngine(): KernelEngine | undefined {
-  return undefined;
+  return {
+    name: GATE,
+    async run(kernel, n, runs) {
+      const { result } = await runDenoChild(
+        "./gate_kernel_child.ts",
+        [kernel.wasmPath, String(n), String(runs)],
+        childOptions(kernel.wasmPath),
+      );
+      if (typeof result.error === "string") throw new Error(result.error);
+      return {
+        checksum: numberField(result, "checksum"),
+        ms: numberArray(result, "ms"),
+        detail: { compileMs: result.compileMs, invokeMs: result.invokeMs },
+      };
+    },
+  };
 }
 
 /** Gate compiling a module: compile unique copies (withNonce()) and time each compile. */
 export function gateCompileEngine(): CompileEngine | undefined {
-  return undefined;
+  return {
+    name: GATE,
+    async compile(path, { runs, warmup, sameBytes }) {
+      const args = [path, String(runs), String(warmup)];
+      if (sameBytes) args.push("--same-bytes");
+      const { result } = await runDenoChild("./gate_compile_child.ts", args, {
+        ...childOptions(path),
+        ownPeakMemory: true,
+      });
+      return {
+        ms: numberArray(result, "ms"),
+        cpuMs: numberArray(result, "cpuMs"),
+        peakBytes: peakGrowthBytes(result),
+        machineCodeBytes: numberField(result, "machineCodeBytes"),
+        imageBytes: numberField(result, "imageBytes"),
+        overheadMs: numberField(result, "overheadMs"),
+      };
+    },
+  };
 }

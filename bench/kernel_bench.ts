@@ -1,9 +1,15 @@
 /**
  * Kernel benchmark: every kernel on every engine, rounds interleaved so slow
  * drift on a noisy machine hits all engines alike. Ratios are engine time
- * over native time and over V8 Liftoff time (> 1 means slower), with
- * geometric means per engine. A checksum that differs from native fails the
- * benchmark.
+ * over native time, over V8 Liftoff time and over V8 TurboFan time (> 1
+ * means slower), with geometric means per engine.
+ *
+ * Native and Liftoff are the anchors: if one of them fails, or a wasm anchor
+ * returns a checksum that differs from native, the benchmark fails. Any
+ * other engine that throws (a trap, an unsupported feature, a crash) or
+ * returns a wrong checksum gets a failure in the report instead of a row,
+ * is not run again on that kernel, and is left out of its geometric mean
+ * (which then says over how many kernels it was taken).
  *
  * @module
  */
@@ -16,6 +22,12 @@ import { fixed, formatRatio, formatTable } from "./table.ts";
 /** The second anchor: V8's baseline compiler, the bar for a fast single-pass compiler. */
 export const LIFTOFF = "v8-liftoff";
 
+/** V8's optimizing tier: what Gate's code is compared with on the way to native. */
+export const TURBOFAN = "v8-turbofan";
+
+/** Engines whose failure fails the benchmark: the other ratios need them. */
+const ANCHORS: readonly string[] = [NATIVE, LIFTOFF];
+
 /** One kernel on one engine. */
 export interface KernelRow {
   kernel: string;
@@ -25,14 +37,33 @@ export interface KernelRow {
   ms: Summary;
   vsNative: Ratio;
   vsLiftoff?: Ratio;
+  vsTurbofan?: Ratio;
   detail?: Record<string, unknown>;
 }
 
-/** All rows plus geometric means of the median ratios per engine. */
+/** A kernel an engine could not run, or ran to a wrong checksum. */
+export interface KernelFailure {
+  kernel: string;
+  engine: string;
+  reason: string;
+}
+
+/** Geometric means of one engine's median ratios, over the kernels it ran. */
+export interface KernelGeomean {
+  vsNative: number;
+  vsLiftoff?: number;
+  vsTurbofan?: number;
+  /** How many kernels the means are taken over (fewer than all when some failed). */
+  kernels: number;
+}
+
+/** All rows, the failures, and geometric means of the median ratios per engine. */
 export interface KernelReport {
   engines: string[];
+  kernels: string[];
   rows: KernelRow[];
-  geomean: Record<string, { vsNative: number; vsLiftoff?: number }>;
+  failures: KernelFailure[];
+  geomean: Record<string, KernelGeomean>;
 }
 
 /** Options for benchKernels(). */
@@ -46,6 +77,12 @@ export interface KernelBenchOptions {
   log?: (line: string) => void;
 }
 
+interface Samples {
+  checksum: number;
+  ms: number[];
+  detail?: Record<string, unknown>;
+}
+
 /** Runs every kernel on every engine; the first engine must be native. */
 export async function benchKernels(
   kernels: readonly BuiltKernel[],
@@ -54,34 +91,47 @@ export async function benchKernels(
   const { engines, rounds, runsPerRound, log = console.error } = options;
   if (engines[0]?.name !== NATIVE) throw new TypeError(`The first engine must be "${NATIVE}"`);
   const rows: KernelRow[] = [];
+  const failures: KernelFailure[] = [];
   for (const [i, k] of kernels.entries()) {
     log(`bench: kernel ${k.name} (${i + 1}/${kernels.length}), n=${k.n}`);
-    const samples = new Map<string, { checksum: number; ms: number[]; detail?: unknown }>();
+    const samples = new Map<string, Samples>();
+    const failed = new Set<string>();
     for (let r = 0; r < rounds; r++) {
       for (const e of engines) {
-        const res = await e.run(k, k.n, runsPerRound);
-        const s = samples.get(e.name) ?? { checksum: res.checksum, ms: [] };
-        if (res.checksum !== s.checksum) {
-          throw new Error(
-            `Kernel "${k.name}" on ${e.name} returned checksum ${res.checksum}, then ${s.checksum}`,
-          );
+        if (failed.has(e.name)) continue;
+        try {
+          const res = await e.run(k, k.n, runsPerRound);
+          const s = samples.get(e.name) ?? { checksum: res.checksum, ms: [] };
+          if (res.checksum !== s.checksum) {
+            throw new Error(
+              `Kernel "${k.name}" on ${e.name} returned checksum ${s.checksum}, then ${res.checksum}`,
+            );
+          }
+          const native = samples.get(NATIVE)?.checksum ?? res.checksum;
+          if (res.checksum !== native) {
+            throw new Error(
+              `Kernel "${k.name}" checksum mismatch: native ${native}, ${e.name} ${res.checksum}`,
+            );
+          }
+          s.ms.push(...res.ms);
+          if (res.detail) s.detail = res.detail;
+          samples.set(e.name, s);
+        } catch (error) {
+          if (ANCHORS.includes(e.name)) throw error;
+          const reason = error instanceof Error ? error.message : String(error);
+          log(`bench: ${e.name} failed on kernel ${k.name}: ${reason}`);
+          failures.push({ kernel: k.name, engine: e.name, reason });
+          failed.add(e.name);
+          samples.delete(e.name);
         }
-        s.ms.push(...res.ms);
-        if (res.detail) s.detail = res.detail;
-        samples.set(e.name, s);
       }
     }
-    const native = samples.get(NATIVE)!;
-    for (const [name, s] of samples) {
-      if (s.checksum !== native.checksum) {
-        throw new Error(
-          `Kernel "${k.name}" checksum mismatch: native ${native.checksum}, ${name} ${s.checksum}`,
-        );
-      }
-    }
-    const nativeMs = summarize(native.ms);
-    const liftoff = samples.get(LIFTOFF);
-    const liftoffMs = liftoff ? summarize(liftoff.ms) : undefined;
+    const nativeMs = summarize(samples.get(NATIVE)!.ms);
+    const anchorMs = (name: string) => {
+      const s = samples.get(name);
+      return s ? summarize(s.ms) : undefined;
+    };
+    const liftoffMs = anchorMs(LIFTOFF), turbofanMs = anchorMs(TURBOFAN);
     for (const [name, s] of samples) {
       const ms = summarize(s.ms);
       const row: KernelRow = {
@@ -93,7 +143,8 @@ export async function benchKernels(
         vsNative: ratio(ms, nativeMs),
       };
       if (liftoffMs) row.vsLiftoff = ratio(ms, liftoffMs);
-      if (s.detail) row.detail = s.detail as Record<string, unknown>;
+      if (turbofanMs) row.vsTurbofan = ratio(ms, turbofanMs);
+      if (s.detail) row.detail = s.detail;
       rows.push(row);
     }
   }
@@ -101,40 +152,75 @@ export async function benchKernels(
   const gm: KernelReport["geomean"] = {};
   for (const name of names) {
     const mine = rows.filter((r) => r.engine === name);
-    gm[name] = { vsNative: geomean(mine.map((r) => r.vsNative.median)) };
-    if (mine.every((r) => r.vsLiftoff)) {
-      gm[name].vsLiftoff = geomean(mine.map((r) => r.vsLiftoff!.median));
+    if (!mine.length) continue;
+    const g: KernelGeomean = {
+      vsNative: geomean(mine.map((r) => r.vsNative.median)),
+      kernels: mine.length,
+    };
+    if (mine.every((r) => r.vsLiftoff)) g.vsLiftoff = geomean(mine.map((r) => r.vsLiftoff!.median));
+    if (mine.every((r) => r.vsTurbofan)) {
+      g.vsTurbofan = geomean(mine.map((r) => r.vsTurbofan!.median));
     }
+    gm[name] = g;
   }
-  return { engines: names, rows, geomean: gm };
+  return { engines: names, kernels: kernels.map((k) => k.name), rows, failures, geomean: gm };
 }
 
-/** The kernel table: native ms for context, then each engine's ratios. */
+/**
+ * The kernel table: native ms for context, each engine against native, then
+ * the engines other than the V8 anchors against Liftoff and TurboFan.
+ * A failed (kernel, engine) shows FAILED, with the reasons below the table.
+ */
 export function formatKernelReport(report: KernelReport): string {
   const others = report.engines.filter((e) => e !== NATIVE);
-  const vsLiftoff = others.filter((e) => e !== LIFTOFF && report.engines.includes(LIFTOFF));
+  const has = (e: string) => report.engines.includes(e);
+  const subjects = others.filter((e) => e !== LIFTOFF && e !== TURBOFAN);
+  const vsLiftoff = has(LIFTOFF) ? others.filter((e) => e !== LIFTOFF) : [];
+  const vsTurbofan = has(TURBOFAN) ? subjects : [];
+  const right = "right" as const;
   const columns = [
     { title: "kernel" },
-    { title: "native ms", align: "right" as const },
-    ...others.map((e) => ({ title: `${e}/native`, align: "right" as const })),
-    ...vsLiftoff.map((e) => ({ title: `${e}/liftoff`, align: "right" as const })),
+    { title: "native ms", align: right },
+    ...others.map((e) => ({ title: `${e}/native`, align: right })),
+    ...vsLiftoff.map((e) => ({ title: `${e}/liftoff`, align: right })),
+    ...vsTurbofan.map((e) => ({ title: `${e}/turbofan`, align: right })),
   ];
-  const kernels = [...new Set(report.rows.map((r) => r.kernel))];
-  const cell = (k: string, e: string) => report.rows.find((r) => r.kernel === k && r.engine === e)!;
-  const rows = kernels.map((k) => [
+  const cell = (k: string, e: string) => report.rows.find((r) => r.kernel === k && r.engine === e);
+  const show = (k: string, e: string, pick: (r: KernelRow) => Ratio | undefined) => {
+    const r = cell(k, e);
+    if (!r) return "FAILED";
+    const v = pick(r);
+    return v ? formatRatio(v) : "-";
+  };
+  const rows = report.kernels.map((k) => [
     k,
-    fixed(cell(k, NATIVE).ms.median),
-    ...others.map((e) => formatRatio(cell(k, e).vsNative)),
-    ...vsLiftoff.map((e) => formatRatio(cell(k, e).vsLiftoff!)),
+    fixed(cell(k, NATIVE)!.ms.median),
+    ...others.map((e) => show(k, e, (r) => r.vsNative)),
+    ...vsLiftoff.map((e) => show(k, e, (r) => r.vsLiftoff)),
+    ...vsTurbofan.map((e) => show(k, e, (r) => r.vsTurbofan)),
   ]);
+  const mean = (e: string, pick: (g: KernelGeomean) => number | undefined) => {
+    const g = report.geomean[e];
+    const v = g ? pick(g) : undefined;
+    if (!g || v === undefined) return "-";
+    const partial = g.kernels < report.kernels.length
+      ? ` (${g.kernels}/${report.kernels.length})`
+      : "";
+    return `${fixed(v)}x${partial}`;
+  };
   rows.push([
     "geomean",
     "",
-    ...others.map((e) => `${fixed(report.geomean[e]!.vsNative)}x`),
-    ...vsLiftoff.map((e) => `${fixed(report.geomean[e]!.vsLiftoff!)}x`),
+    ...others.map((e) => mean(e, (g) => g.vsNative)),
+    ...vsLiftoff.map((e) => mean(e, (g) => g.vsLiftoff)),
+    ...vsTurbofan.map((e) => mean(e, (g) => g.vsTurbofan)),
   ]);
-  return [
+  const lines = [
     "Kernels: time per run(n) relative to the anchor, median (min-max); > 1 is slower",
     formatTable(columns, rows),
-  ].join("\n");
+  ];
+  for (const f of report.failures) {
+    lines.push(`FAILED: ${f.engine} on kernel "${f.kernel}": ${f.reason}`);
+  }
+  return lines.join("\n");
 }

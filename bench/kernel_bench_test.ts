@@ -27,7 +27,84 @@ Deno.test("benchKernels() takes ratios against native and Liftoff", async () => 
   assertEquals(tf.ms.runs, 4);
   assertEquals(tf.vsNative, { median: 2, min: 2, max: 2 });
   assertEquals(tf.vsLiftoff, { median: 0.5, min: 0.5, max: 0.5 });
-  assertEquals(report.geomean["v8-liftoff"], { vsNative: 4, vsLiftoff: 1 });
+  assertEquals(report.geomean["v8-liftoff"], {
+    vsNative: 4,
+    vsLiftoff: 1,
+    vsTurbofan: 2,
+    kernels: 2,
+  });
+});
+
+Deno.test("benchKernels() takes ratios against TurboFan", async () => {
+  const engines = [
+    fake("native", 1),
+    fake("v8-liftoff", 4),
+    fake("v8-turbofan", 2),
+    fake("gate", 3),
+  ];
+  const report = await benchKernels(KERNELS, { engines, ...quiet });
+  const g = report.geomean["gate"]!;
+  assertEquals([g.vsNative, g.vsLiftoff, g.vsTurbofan].map((v) => v!.toFixed(9)), [
+    "3.000000000",
+    "0.750000000",
+    "1.500000000",
+  ]);
+  const text = formatKernelReport(report);
+  assertEquals(text.split("\n")[1]!.includes("gate/turbofan"), true);
+  assertEquals(
+    text.split("\n").at(-1)!.replace(/\s+/g, " "),
+    "geomean 4.00x 2.00x 3.00x 0.50x 0.75x 1.50x",
+  );
+});
+
+/** An engine that throws on kernel "b" and is correct on the others. */
+function failsOnB(name: string): KernelEngine & { calls: number } {
+  const ok = fake(name, 2);
+  const engine = {
+    name,
+    calls: 0,
+    run(kernel: BuiltKernel, n: number, runs: number) {
+      engine.calls++;
+      if (kernel.name === "b") {
+        return Promise.reject(new Error('Trap in invoke "run": unreachable'));
+      }
+      return ok.run(kernel, n, runs);
+    },
+  };
+  return engine;
+}
+
+Deno.test("benchKernels() reports a failing engine instead of failing the run", async (t) => {
+  await t.step("an engine that throws", async () => {
+    const gate = failsOnB("gate");
+    const engines = [fake("native", 1), fake("v8-liftoff", 4), gate];
+    const report = await benchKernels(KERNELS, { engines, ...quiet });
+    assertEquals(report.failures, [
+      { kernel: "b", engine: "gate", reason: 'Trap in invoke "run": unreachable' },
+    ]);
+    assertEquals(gate.calls, 3); // two rounds of "a", then one try of "b"
+    assertEquals(report.rows.some((r) => r.kernel === "b" && r.engine === "gate"), false);
+    assertEquals(report.geomean["gate"], { vsNative: 2, vsLiftoff: 0.5, kernels: 1 });
+    const lines = formatKernelReport(report).split("\n");
+    assertEquals(lines.some((l) => l.startsWith("b ") && l.includes("FAILED")), true);
+    assertEquals(lines.some((l) => l.startsWith("geomean") && l.includes("0.50x (1/2)")), true);
+    assertEquals(lines.at(-1), 'FAILED: gate on kernel "b": Trap in invoke "run": unreachable');
+  });
+  await t.step("an engine with a wrong checksum", async () => {
+    const engines = [fake("native", 1), fake("v8-liftoff", 4), fake("gate", 1, 7)];
+    const report = await benchKernels(KERNELS, { engines, ...quiet });
+    assertEquals(report.failures.map((f) => f.reason), [
+      'Kernel "a" checksum mismatch: native 10, gate 7',
+      'Kernel "b" checksum mismatch: native 20, gate 7',
+    ]);
+    assertEquals(report.geomean["gate"], undefined);
+    assertEquals(formatKernelReport(report).split("\n").at(-3)!.endsWith("-"), true);
+  });
+});
+
+Deno.test("benchKernels() fails when an anchor fails", async () => {
+  const engines = [fake("native", 1), failsOnB("v8-liftoff")];
+  await rejects(benchKernels(KERNELS, { engines, ...quiet }), /unreachable/);
 });
 
 Deno.test("benchKernels() fails on a checksum that differs from native", async () => {

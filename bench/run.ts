@@ -1,6 +1,7 @@
 /**
  * `deno task bench [--quick] [--json FILE] [--only validate,kernels,compile]`:
- * runs the benchmarks, prints tables, and writes bench/results/latest.json.
+ * runs the benchmarks, prints tables, and writes bench/results/latest.json
+ * and a chart of the ratios, bench/results/latest.svg.
  * Every figure is a ratio against an anchor measured in the same run, with
  * the median and the range over repeated runs; absolute times are context.
  *
@@ -31,6 +32,9 @@ import {
 import { gateCompileEngine, gateKernelEngine } from "./gate_slot.ts";
 import { syntheticModules } from "./synthetic.ts";
 import { codeSection } from "./wasm_sections.ts";
+import { renderChart } from "./chart.ts";
+import type { KernelReport } from "./kernel_bench.ts";
+import type { CompileReport } from "./compile_bench.ts";
 
 const SECTIONS = ["validate", "kernels", "compile"] as const;
 type Section = typeof SECTIONS[number];
@@ -89,6 +93,7 @@ async function main(): Promise<void> {
   };
   const checks: string[] = [];
   result.checks = checks;
+  let kernelReport: KernelReport | undefined, compileReport: CompileReport | undefined;
   const corpus = sections.some((s) => s !== "kernels") ? await loadCorpus() : [];
 
   if (sections.includes("validate")) {
@@ -108,7 +113,7 @@ async function main(): Promise<void> {
     const probe = kernels[sizes.indexOf(Math.max(...sizes))]!;
     for (const e of engines) if (e.verify) checks.push(await e.verify(probe));
     const options = { engines, rounds: quick ? 1 : 4, runsPerRound: 3 };
-    const report = await benchKernels(kernels, options);
+    const report = kernelReport = await benchKernels(kernels, options);
     console.log(checks.join("\n"));
     console.log(formatKernelReport(report) + "\n");
     result.kernels = { rounds: options.rounds, runsPerRound: options.runsPerRound, ...report };
@@ -121,7 +126,7 @@ async function main(): Promise<void> {
     const cacheLine = await moduleCacheCheck(engines[0]!, esbuild);
     checks.push(cacheLine);
     const runs = quick ? 3 : 11;
-    const report = await benchCompile(inputs, { engines, runs, quick });
+    const report = compileReport = await benchCompile(inputs, { engines, runs, quick });
     console.log(cacheLine);
     console.log(formatCompileReport(report) + "\n");
     result.compile = { runs, ...report };
@@ -134,6 +139,13 @@ async function main(): Promise<void> {
   await Deno.mkdir(new URL("./results/", import.meta.url), { recursive: true });
   await Deno.writeTextFile(new URL("./results/latest.json", import.meta.url), text);
   if (values.json) await Deno.writeTextFile(values.json, text);
+  if (kernelReport || compileReport) {
+    const caption = `deno task bench${quick ? " --quick" : ""}, ${
+      String(result.date).slice(0, 10)
+    }, ${navigator.hardwareConcurrency} CPUs, Deno ${Deno.version.deno}: median ratios`;
+    const svg = renderChart(kernelReport, compileReport, { caption });
+    await Deno.writeTextFile(new URL("./results/latest.svg", import.meta.url), svg);
+  }
 }
 
 if (import.meta.main) await main();

@@ -30,23 +30,45 @@ export async function runChild(cmd: string, args: readonly string[]): Promise<Ch
   return { stdout, result: lastJsonLine(stdout) };
 }
 
+/** Permissions and V8 flags of a Deno child; it may read readPaths and nothing else by default. */
+export interface DenoChildOptions {
+  v8Flags: readonly string[];
+  readPaths: readonly string[];
+  /**
+   * Whether the child may use FFI (Gate's children load libgate). Unscoped:
+   * Deno.UnsafePointer needs --allow-ffi without a path list.
+   */
+  ffi?: boolean;
+  /** Environment variables the child may read. */
+  env?: readonly string[];
+  /**
+   * Start the child from a short-lived shell so that its getrusage() peak
+   * resident set (ru_maxrss) is its own. Linux carries ru_maxrss across
+   * execve, and Deno spawns children with vfork + exec, so a direct child
+   * starts with this benchmark process's resident set as its "peak"; a
+   * child the shell forks starts from the shell's few megabytes instead.
+   */
+  ownPeakMemory?: boolean;
+}
+
 /**
  * Runs a script from bench/ in a fresh Deno with the given V8 flags,
- * allowed to read only readPaths.
+ * allowed to read only readPaths (and to use FFI and read env if asked).
  */
 export function runDenoChild(
   script: string,
   args: readonly string[],
-  options: { v8Flags: readonly string[]; readPaths: readonly string[] },
+  options: DenoChildOptions,
 ): Promise<ChildOutput> {
   const scriptPath = decodeURIComponent(new URL(script, import.meta.url).pathname);
-  return runChild(Deno.execPath(), [
-    "run",
-    "--quiet",
-    "--no-prompt",
-    `--allow-read=${options.readPaths.join(",")}`,
-    v8FlagArg(options.v8Flags),
-    scriptPath,
-    ...args,
-  ]);
+  const flags = [`--allow-read=${options.readPaths.join(",")}`];
+  if (options.ffi) flags.push("--allow-ffi");
+  if (options.env?.length) flags.push(`--allow-env=${options.env.join(",")}`);
+  if (options.v8Flags.length) flags.push(v8FlagArg(options.v8Flags));
+  const deno = [Deno.execPath(), "run", "--quiet", "--no-prompt", ...flags, scriptPath, ...args];
+  if (options.ownPeakMemory) {
+    // `; exit $?` keeps the shell from replacing itself with the last command (exec).
+    return runChild("/bin/sh", ["-c", '"$@"; exit $?', "sh", ...deno]);
+  }
+  return runChild(deno[0]!, deno.slice(1));
 }

@@ -4,8 +4,9 @@
  * starts it. Compiles the module warmup + runs times, each time on a copy
  * made unique by a custom section so V8's native module cache cannot answer,
  * and prints
- *   {"ms":[...],"cpuMs":[...]}
- * (wall and process CPU milliseconds per timed compile). With --same-bytes it
+ *   {"ms":[...],"cpuMs":[...],"rssBeforeKiB":N,"maxRssKiB":N}
+ * (wall and process CPU milliseconds per timed compile; the resident set
+ * before the first compile and the process's peak after the last). With --same-bytes it
  * compiles the unmodified bytes and keeps every module alive, which lets the
  * cache answer: the contrast shows that the nonce works.
  *
@@ -28,6 +29,7 @@ function main(): void {
   const gc = (globalThis as { gc?: () => void }).gc;
   const keep: WebAssembly.Module[] = [];
   const ms: number[] = [], cpuMs: number[] = [];
+  const rssBeforeKiB = Math.round(Deno.memoryUsage().rss / 1024);
   for (let i = 0; i < warmup + runs; i++) {
     const input = sameBytes ? bytes : withNonce(bytes, i);
     gc?.();
@@ -42,7 +44,8 @@ function main(): void {
       cpuMs.push((cpu.user + cpu.system) / 1000);
     }
   }
-  console.log(JSON.stringify({ ms, cpuMs, kept: keep.length }));
+  const maxRssKiB = process.resourceUsage().maxRSS;
+  console.log(JSON.stringify({ ms, cpuMs, rssBeforeKiB, maxRssKiB, kept: keep.length }));
 }
 
 if (import.meta.main) main();
