@@ -54,6 +54,7 @@ export {
   CompileError,
   LinkError,
   ProcessError,
+  type ProcessErrorOptions,
   type ProcessExit,
   TrapError,
   type TrapFrame,

@@ -195,7 +195,7 @@ export class Executor {
       BigInt(err.length),
     );
     if (status === Status.IO) {
-      const lost = new ProcessError(readMessage(err));
+      const lost = new ProcessError(readMessage(err), undefined, { lost: true });
       this.#lose(lost);
       throw lost;
     }
@@ -231,8 +231,9 @@ export class Executor {
   }
 
   #check(): void {
-    if (this.#closed) throw new ProcessError("gate-executor was closed");
+    // A lost executor is also closed (it is being freed): say it was lost.
     if (this.#lost) throw this.#lost;
+    if (this.#closed) throw new ProcessError("gate-executor was closed");
   }
 
   async #run(): Promise<void> {
@@ -251,7 +252,7 @@ export class Executor {
         );
         if (n < 0) {
           const cause = errorFromStatus(-n, readMessage(this.#pollErr));
-          this.#lose(new ProcessError(cause.message, undefined, { cause }));
+          this.#lose(new ProcessError(cause.message, undefined, { cause, lost: true }));
           return;
         }
         for (const frame of decodeFrames(this.#buf.subarray(0, n))) this.#dispatch(frame);
@@ -260,6 +261,7 @@ export class Executor {
       this.#lose(
         new ProcessError(`Lost gate-executor (pid ${this.#pid}): ${String(error)}`, undefined, {
           cause: error,
+          lost: true,
         }),
       );
     } finally {
@@ -314,11 +316,26 @@ export class Executor {
     }
   }
 
+  /**
+   * The executor ended (killed, crashed, or its socket failed): every
+   * instance in it is lost, and its pending requests reject with a
+   * ProcessError whose `lost` is true.
+   */
   #lose(error: Error): void {
     if (this.#lost) return;
     this.#lost = error;
-    this.#rejectAll(error);
-    for (const channel of this.#channels.values()) channel.ended(undefined, error.message);
+    for (const channel of this.#channels.values()) channel.lost(error);
+    const all = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const pending of all) {
+      const cause = this.#channels.get(pending.instance)?.endedWith ?? error;
+      pending.reject(
+        new ProcessError(`Cannot ${pending.what}: ${lowerFirst(cause.message)}`, undefined, {
+          cause,
+          lost: true,
+        }),
+      );
+    }
     this.#channels.clear();
     if (current !== undefined) {
       current.then((executor) => {
@@ -397,6 +414,18 @@ export class Channel {
     this.#note = message;
   }
 
+  /** Records that the process was lost with its executor, which ended with `cause`. */
+  lost(cause: Error): ProcessError {
+    if (this.#ended) return this.#ended;
+    const pid = this.pid ? ` ${this.pid}` : "";
+    this.#ended = new ProcessError(
+      `Instance process${pid} was lost: ${lowerFirst(cause.message)}`,
+      undefined,
+      { cause, lost: true },
+    );
+    return this.#ended;
+  }
+
   /** Records the end of the process and returns the error it means for requests. */
   ended(exit: { code: number } | { signal: number } | undefined, reason?: string): ProcessError {
     if (this.#ended) return this.#ended;
@@ -414,6 +443,11 @@ export class Channel {
 }
 
 const SIGSYS = 31;
+
+/** "Instance process 7 ..." -> "instance process 7 ..."; names stay as they are. */
+function lowerFirst(message: string): string {
+  return /^[A-Z][a-z]/.test(message) ? message[0]!.toLowerCase() + message.slice(1) : message;
+}
 
 const SIGNALS: Record<number, string> = {
   1: "SIGHUP",

@@ -77,6 +77,12 @@ export function trapMessage(trap: TrapName): string {
 /** How a process ended. */
 export type ProcessExit = { code: number } | { signal: number };
 
+/** Options of the {@linkcode ProcessError} constructor. */
+export interface ProcessErrorOptions extends ErrorOptions {
+  /** The instance process was lost with its executor (see ProcessError.lost). */
+  lost?: boolean;
+}
+
 /**
  * An instance process (or the executor) ended while requests were pending
  * or before a request: a crash, a kill or a lost executor. The instances in
@@ -85,12 +91,19 @@ export type ProcessExit = { code: number } | { signal: number };
 export class ProcessError extends Error {
   /** How the process ended, when known. */
   readonly exit: ProcessExit | undefined;
+  /**
+   * True when gate-executor ended (killed, crashed) and the instance
+   * processes in it were lost with it: their exit status is unknown and
+   * their state is gone. The next `Store.create()` starts a new executor.
+   */
+  readonly lost: boolean;
 
   /** Creates a ProcessError. */
-  constructor(message: string, exit?: ProcessExit, options?: ErrorOptions) {
+  constructor(message: string, exit?: ProcessExit, options?: ProcessErrorOptions) {
     super(message, options);
     this.name = "ProcessError";
     this.exit = exit;
+    this.lost = options?.lost ?? false;
   }
 }
 

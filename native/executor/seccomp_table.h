@@ -1,5 +1,5 @@
 /*
- * The instance process's seccomp allowlist (docs/sandbox.md has the same
+ * The instance process's seccomp allowlist (docs/security.md has the same
  * table with more words). seccomp.c turns it into a classic-BPF program:
  *
  *   1. the architecture must be AUDIT_ARCH_X86_64, else KILL: an i386

@@ -1,4 +1,4 @@
-// The escape suite (docs/sandbox.md): from inside a real, fully sandboxed
+// The escape suite (docs/security.md): from inside a real, fully sandboxed
 // instance process (the TEST-ONLY probe executor), every system call number
 // on all three entry paths ends in SIGSYS except the allowlist; allowed
 // calls with forbidden arguments too; and the layers under the filter hold.
@@ -42,7 +42,7 @@ const ALLOWED_ANY = new Set<number>([
 const NUMBERS = 600; // beyond the highest x86-64 (and i386) number today
 
 /**
- * Host findings (docs/sandbox.md): on the 6.18 "-fc-" kernel of the test VM,
+ * Host findings (docs/security.md): on the 6.18 "-fc-" kernel of the test VM,
  * x86-64 numbers 335 and 336 (unassigned upstream) are not under seccomp's
  * control for ANY process: 335 raises SIGILL even before a filter exists,
  * and 336 returns -ENXIO through an allowlist filter. Reproduced without
