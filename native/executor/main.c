@@ -103,9 +103,7 @@ static struct gate__sandbox_host host;
 static uint32_t ninstances, max_instances = DEFAULT_MAX_INSTANCES;
 static uint8_t buf[GATE_FRAME_MAX];
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void say(const char *fmt, ...)
+void gate__say(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -210,7 +208,7 @@ static void watch(int fd, uint32_t events, uint64_t tag, int op)
 	struct epoll_event ev = { .events = events, .data.u64 = tag };
 
 	if (epoll_ctl(epfd, op, fd, &ev) != 0 && op != EPOLL_CTL_DEL) {
-		say("epoll_ctl: %s", strerror(errno));
+		gate__say("epoll_ctl: %s", strerror(errno));
 		exit(GATE_INTERNAL);
 	}
 }
@@ -235,7 +233,7 @@ static void to_deno(const uint8_t *data, size_t len)
 			shutdown_all(GATE_OK);
 	}
 	if (!queue_push(&to_control, data, len, -1)) {
-		say("out of memory queueing %zu bytes to the Deno side", len);
+		gate__say("out of memory queueing %zu bytes to the Deno side", len);
 		shutdown_all(GATE_OUT_OF_MEMORY);
 	}
 	control_update();
@@ -777,7 +775,7 @@ static int serve(void)
 
 	if (getsockopt(control, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
 	    type != SOCK_SEQPACKET) {
-		say("descriptor %d is not a SOCK_SEQPACKET control channel: run me through "
+		gate__say("descriptor %d is not a SOCK_SEQPACKET control channel: run me through "
 		     "libgate (gate_executor_spawn)",
 		     control);
 		return 2;
@@ -806,7 +804,7 @@ static int serve(void)
 			setrlimit(RLIMIT_STACK, &st);
 		}
 		if (gate__rt_prepare_process() != 0) {
-			say("cannot prepare the runtime: %s", strerror(errno));
+			gate__say("cannot prepare the runtime: %s", strerror(errno));
 			return GATE_INTERNAL;
 		}
 	}
@@ -830,7 +828,7 @@ static int serve(void)
 	sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (sigfd < 0 || epfd < 0) {
-		say("cannot set up: %s", strerror(errno));
+		gate__say("cannot set up: %s", strerror(errno));
 		return GATE_INTERNAL;
 	}
 	fcntl(control, F_SETFD, FD_CLOEXEC);
@@ -846,7 +844,7 @@ static int serve(void)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			say("epoll_wait: %s", strerror(errno));
+			gate__say("epoll_wait: %s", strerror(errno));
 			shutdown_all(GATE_INTERNAL);
 		}
 		for (int i = 0; i < n; i++) {

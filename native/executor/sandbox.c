@@ -58,19 +58,6 @@
  * Linux host has. The mount is in the instance's own mount namespace. */
 #define NEW_ROOT "/tmp"
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("gate-executor: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 /* The instance dies on any failure (allowed only in the child). */
 static void die(const char *step) __attribute__((noreturn));
 
@@ -122,7 +109,7 @@ int gate__sandbox_init(struct gate__sandbox_host *host)
 	if (geteuid() == 0) {
 		/* Instances inherit no supplementary groups, and run as nobody. */
 		if (setgroups(0, NULL) != 0) {
-			say("cannot drop supplementary groups: %s", strerror(errno));
+			gate__say("cannot drop supplementary groups: %s", strerror(errno));
 			return -1;
 		}
 		host->outside_uid = GATE_SANDBOX_OUTSIDE_ID;
@@ -140,12 +127,12 @@ int gate__sandbox_init(struct gate__sandbox_host *host)
 			;
 		host->namespaces = true;
 	} else if (allow_insecure) {
-		say("WARNING: SANDBOX WEAKENED: cannot create namespaces (%s); "
+		gate__say("WARNING: SANDBOX WEAKENED: cannot create namespaces (%s); "
 		    "GATE_INSECURE_NO_USERNS=1 runs instances WITHOUT user, pid, net, mount, ipc, "
 		    "uts and cgroup namespaces and WITHOUT an empty root",
 		    strerror(errno));
 	} else {
-		say("cannot create user/pid/net/mount/ipc/uts/cgroup namespaces for instances: %s. "
+		gate__say("cannot create user/pid/net/mount/ipc/uts/cgroup namespaces for instances: %s. "
 		    "Enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, "
 		    "or user.max_user_namespaces > 0), or set GATE_INSECURE_NO_USERNS=1 to run "
 		    "without them (NOT for untrusted code)",
@@ -153,7 +140,7 @@ int gate__sandbox_init(struct gate__sandbox_host *host)
 		return -1;
 	}
 	if (host->namespaces && allow_insecure)
-		say("GATE_INSECURE_NO_USERNS=1 is set but not needed: namespaces are available and used");
+		gate__say("GATE_INSECURE_NO_USERNS=1 is set but not needed: namespaces are available and used");
 	host->cgroups = gate__cgroup_init() == 1;
 	return 0;
 }

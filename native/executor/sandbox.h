@@ -78,4 +78,7 @@ void gate__probe_facts(const struct gate__rt_arenas *ar);
 size_t gate__probe_run(const uint8_t *in, size_t len, uint8_t *out, size_t max);
 #endif
 
+/* Logs one line to the executor's stderr, prefixed "gate-executor: ". */
+void gate__say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif
