@@ -65,7 +65,7 @@ $(BUILD)/asan/%.o: native/%.c
 	$(FUZZ_CC) -O1 $(CFLAGS_COMMON) $(SAN_FLAGS) -c $< -o $@
 
 $(BUILD)/libgate.so: $(LIB_OBJS)
-	$(CC) -shared -Wl,-z,relro,-z,now,-z,noexecstack -o $@ $^
+	$(CC) -shared -Wl,-z,relro,-z,now,-z,noexecstack,-z,nodelete -o $@ $^
 
 # The executor's instance processes run images with the runtime (native/rt),
 # which uses some of libgate's objects: linked from an archive, so only those.
