@@ -77,3 +77,16 @@ export function gateCompileEngine(): CompileEngine | undefined {
     },
   };
 }
+
+/** Gate launching the module at path `launches` times (gate_startup_child.ts); its raw result. */
+export async function gateStartup(
+  path: string,
+  launches: number,
+): Promise<Record<string, unknown>> {
+  const { result } = await runDenoChild(
+    "./gate_startup_child.ts",
+    [path, String(launches)],
+    childOptions(path),
+  );
+  return result;
+}

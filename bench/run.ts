@@ -1,5 +1,5 @@
 /**
- * `deno task bench [--quick] [--json FILE] [--only validate,kernels,compile]`:
+ * `deno task bench [--quick] [--json FILE] [--only validate,kernels,compile,startup]`:
  * runs the benchmarks, prints tables, and writes bench/results/latest.json
  * and a chart of the ratios, bench/results/latest.svg.
  * Every figure is a ratio against an anchor measured in the same run, with
@@ -9,6 +9,8 @@
  * - kernels:  bench/kernels/*.c natively, on V8 Liftoff and V8 TurboFan (and Gate, gate_slot.ts)
  * - compile:  compile throughput of V8 Liftoff and TurboFan (and Gate) on the npm corpus
  *             and synthetic stressors
+ * - startup:  launch of a precompiled module to instantiated and to first result, p50/p99,
+ *             against a Deno Worker and fork + exit (startup_bench.ts)
  *
  * Kernel builds and synthetic modules go to .cache/bench/.
  *
@@ -29,14 +31,21 @@ import {
   formatCompileReport,
   moduleCacheCheck,
 } from "./compile_bench.ts";
-import { gateCompileEngine, gateKernelEngine } from "./gate_slot.ts";
+import { gateCompileEngine, gateKernelEngine, gateStartup } from "./gate_slot.ts";
+import {
+  benchStartup,
+  buildForkExit,
+  formatStartupReport,
+  startupEngines,
+  writeStartupModule,
+} from "./startup_bench.ts";
 import { syntheticModules } from "./synthetic.ts";
 import { codeSection } from "./wasm_sections.ts";
 import { renderChart } from "./chart.ts";
 import type { KernelReport } from "./kernel_bench.ts";
 import type { CompileReport } from "./compile_bench.ts";
 
-const SECTIONS = ["validate", "kernels", "compile"] as const;
+const SECTIONS = ["validate", "kernels", "compile", "startup"] as const;
 type Section = typeof SECTIONS[number];
 const CACHE = new URL("../.cache/bench/", import.meta.url);
 
@@ -94,7 +103,9 @@ async function main(): Promise<void> {
   const checks: string[] = [];
   result.checks = checks;
   let kernelReport: KernelReport | undefined, compileReport: CompileReport | undefined;
-  const corpus = sections.some((s) => s !== "kernels") ? await loadCorpus() : [];
+  const corpus = sections.some((s) => s === "validate" || s === "compile")
+    ? await loadCorpus()
+    : [];
 
   if (sections.includes("validate")) {
     const runs = quick ? 3 : 11;
@@ -130,6 +141,19 @@ async function main(): Promise<void> {
     console.log(cacheLine);
     console.log(formatCompileReport(report) + "\n");
     result.compile = { runs, ...report };
+  }
+
+  if (sections.includes("startup")) {
+    const launches = quick ? 200 : 1000;
+    const modulePath = await writeStartupModule();
+    const engines = startupEngines(
+      modulePath,
+      await buildForkExit(),
+      (n) => gateStartup(modulePath, n),
+    );
+    const report = await benchStartup(engines, launches);
+    console.log(formatStartupReport(report) + "\n");
+    result.startup = { launches, ...report };
   }
 
   const seconds = (performance.now() - started) / 1000;
