@@ -5,16 +5,6 @@
 #include "test.h"
 #include "test_rt_util.h"
 
-static struct gate__store *store(void)
-{
-	struct gate__store *s = NULL;
-	char err[128];
-
-	if (gate__store_new(&s, err, sizeof(err)))
-		return NULL;
-	return s;
-}
-
 TEST(rt_exec_integer_arithmetic)
 {
 	struct gate__store *s = store();

@@ -3,16 +3,6 @@
 #include "test.h"
 #include "test_rt_util.h"
 
-static struct gate__store *store(void)
-{
-	struct gate__store *s = NULL;
-	char err[128];
-
-	if (gate__store_new(&s, err, sizeof(err)))
-		return NULL;
-	return s;
-}
-
 static struct gate__extern ext(struct gate__store *s, uint32_t inst, const char *name)
 {
 	struct gate__extern e = {0, UINT32_MAX};

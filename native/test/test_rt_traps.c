@@ -5,16 +5,6 @@
 #include "test.h"
 #include "test_rt_util.h"
 
-static struct gate__store *store(void)
-{
-	struct gate__store *s = NULL;
-	char err[128];
-
-	if (gate__store_new(&s, err, sizeof(err)))
-		return NULL;
-	return s;
-}
-
 static bool named(struct gate__store *s, const struct gate__trap_frame *f, const char *want)
 {
 	size_t len;

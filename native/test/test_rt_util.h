@@ -17,6 +17,17 @@
 #define UNUSED __attribute__((unused))
 
 /* Runs wat2wasm --debug-names on text; returns the binary (malloc) or NULL. */
+/* A new empty store, or NULL. */
+static UNUSED struct gate__store *store(void)
+{
+	struct gate__store *s = NULL;
+	char err[128];
+
+	if (gate__store_new(&s, err, sizeof(err)))
+		return NULL;
+	return s;
+}
+
 static UNUSED uint8_t *wat2wasm(const char *wat, size_t *len)
 {
 	const char *tmp = getenv("TMPDIR");
