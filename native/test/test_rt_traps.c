@@ -185,54 +185,6 @@ TEST(rt_safepoints_record_stack_maps)
 	gate__store_free(s);
 }
 
-/* Compiles C with clang for wasm32; returns the binary (malloc) or NULL. */
-static uint8_t *clang_wasm(const char *src, size_t *len)
-{
-	const char *tmp = getenv("TMPDIR");
-	char dir[256], c[300], w[300];
-	uint8_t *buf = NULL;
-	FILE *f;
-	pid_t pid;
-	int st;
-
-	snprintf(dir, sizeof(dir), "%s/gate-c-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (mkdtemp(dir) == NULL)
-		return NULL;
-	snprintf(c, sizeof(c), "%s/p.c", dir);
-	snprintf(w, sizeof(w), "%s/p.wasm", dir);
-	f = fopen(c, "w");
-	if (f == NULL)
-		goto out_rmdir;
-	fputs(src, f);
-	fclose(f);
-	pid = fork();
-	if (pid == 0) {
-		execlp("clang", "clang", "--target=wasm32", "-O2", "-nostdlib", "-Wl,--no-entry",
-		       "-Wl,--export=run", "-o", w, c, (char *)NULL);
-		_exit(127);
-	}
-	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		goto out_unlink;
-	f = fopen(w, "rb");
-	if (f == NULL)
-		goto out_unlink;
-	fseek(f, 0, SEEK_END);
-	*len = (size_t)ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc(*len);
-	if (buf && fread(buf, 1, *len, f) != *len) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-out_unlink:
-	unlink(w);
-	unlink(c);
-out_rmdir:
-	rmdir(dir);
-	return buf;
-}
-
 /* The issue's acceptance check: a trap in a C program built by clang shows
  * a backtrace with the C function names (wasm-ld writes the name section). */
 TEST(rt_trap_backtrace_of_a_c_program)

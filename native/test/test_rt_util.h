@@ -28,32 +28,48 @@ static UNUSED struct gate__store *store(void)
 	return s;
 }
 
-static UNUSED uint8_t *wat2wasm(const char *wat, size_t *len)
+/*
+ * Writes src to a temporary file named in_name, runs tool (a NULL-terminated
+ * argv prefix) with "-o OUT IN" appended, and returns OUT's bytes (malloc) in
+ * *len, or NULL on any failure (the tool's output is shown).
+ */
+static UNUSED uint8_t *convert(const char *src, const char *in_name, const char *const *tool,
+			       size_t *len)
 {
 	const char *tmp = getenv("TMPDIR");
 	char dir[256], in[300], out[300];
+	const char *argv[16];
 	uint8_t *buf = NULL;
+	size_t n = 0;
 	FILE *f;
 	pid_t pid;
 	int st;
 
-	snprintf(dir, sizeof(dir), "%s/gate-wat-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	while (tool[n] && n < 12) {
+		argv[n] = tool[n];
+		n++;
+	}
+	snprintf(dir, sizeof(dir), "%s/gate-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (mkdtemp(dir) == NULL)
 		return NULL;
-	snprintf(in, sizeof(in), "%s/m.wat", dir);
-	snprintf(out, sizeof(out), "%s/m.wasm", dir);
+	snprintf(in, sizeof(in), "%s/%s", dir, in_name);
+	snprintf(out, sizeof(out), "%s/out.wasm", dir);
+	argv[n++] = "-o";
+	argv[n++] = out;
+	argv[n++] = in;
+	argv[n] = NULL;
 	f = fopen(in, "w");
 	if (f == NULL)
 		goto out_rmdir;
-	fputs(wat, f);
+	fputs(src, f);
 	fclose(f);
 	pid = fork();
 	if (pid == 0) {
-		execlp("wat2wasm", "wat2wasm", "--debug-names", in, "-o", out, (char *)NULL);
+		execvp(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		fprintf(stderr, "  wat2wasm failed on:\n%s\n", wat);
+		fprintf(stderr, "  %s failed on:\n%s\n", argv[0], src);
 		goto out_unlink;
 	}
 	f = fopen(out, "rb");
@@ -74,6 +90,24 @@ out_unlink:
 out_rmdir:
 	rmdir(dir);
 	return buf;
+}
+
+/* WebAssembly text to binary with wabt, keeping names. */
+static UNUSED uint8_t *wat2wasm(const char *wat, size_t *len)
+{
+	static const char *const tool[] = { "wat2wasm", "--debug-names", NULL };
+
+	return convert(wat, "m.wat", tool, len);
+}
+
+/* C to a wasm32 module exporting run, with clang (wasm-ld keeps names). */
+static UNUSED uint8_t *clang_wasm(const char *src, size_t *len)
+{
+	static const char *const tool[] = { "clang",	      "--target=wasm32", "-O2",
+					    "-nostdlib",      "-Wl,--no-entry",	 "-Wl,--export=run",
+					    NULL };
+
+	return convert(src, "p.c", tool, len);
 }
 
 /* WAT -> serialized image (malloc); status in *status, message in err. */
