@@ -30,7 +30,7 @@ export PATH := $(CURDIR)/.tools/bin:$(PATH)
 
 LIB_SRCS := $(wildcard native/lib/*.c native/wasm/*.c native/x64/*.c native/compile/*.c)
 # The runtime runs compiled code: instance processes and unit tests only, never libgate.so.
-RT_SRCS := $(wildcard native/rt/*.c)
+RT_SRCS := $(wildcard native/rt/*.c native/host/*.c)
 TEST_SRCS := $(wildcard native/test/*.c)
 EXEC_SRCS := $(filter-out native/executor/probe.c,$(wildcard native/executor/*.c))
 # The sandbox probe: TEST-ONLY, a separate binary built with -DGATE_PROBE.

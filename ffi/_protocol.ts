@@ -11,7 +11,7 @@
 import type { ValueType } from "./module.ts";
 
 /** GATE_PROTOCOL_VERSION in native/executor/protocol.h. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Bytes of a frame header. */
 export const FRAME_HEADER = 16;
@@ -37,10 +37,17 @@ export const Msg = {
   EXPORT: 0x0104,
   INVOKE: 0x0105,
   GLOBAL_GET: 0x0106,
+  PROGRAM: 0x0107,
+  INPUT: 0x0108,
+  ACK: 0x0109,
+  FS_REPLY: 0x010a,
   /** Test builds only (gate-executor-probe, docs/sandbox.md). */
   PROBE: 0x017f,
   OK: 0x0180,
   TRAP: 0x0181,
+  OUTPUT: 0x0182,
+  PULL: 0x0183,
+  FS: 0x0184,
 } as const;
 
 /** How an instance process ended (enum gate_exit). */
@@ -418,6 +425,8 @@ export interface RawTrapFrame {
 export interface RawTrap {
   kind: number;
   frames: RawTrapFrame[];
+  /** The proc_exit code of an EXIT trap, else 0. */
+  code: number;
 }
 
 /** Decodes a TRAP reply. */
@@ -428,8 +437,9 @@ export function decodeTrap(payload: Uint8Array): RawTrap {
   if (n > r.left / 12) throw new ProtocolError(`Frame count ${n} exceeds the payload`);
   const frames: RawTrapFrame[] = [];
   for (let i = 0; i < n; i++) frames.push({ func: r.u32(), offset: r.u32(), module: r.u32() });
+  const code = r.i32();
   r.end("Trap");
-  return { kind, frames };
+  return { kind, frames, code };
 }
 
 /** An ERROR frame: a status of errors.def and a message. */

@@ -137,10 +137,12 @@ Deno.test("decodeExport() reads kind, address and a function's type", () => {
 });
 
 Deno.test("decodeTrap() reads the kind and frames and bounds the frame count", () => {
-  assertEquals(decodeTrap(le32(7, 2, 1, 40, 0, 0, 30, 0)), {
+  assertEquals(decodeTrap(le32(7, 2, 1, 40, 0, 0, 30, 0, 0)), {
     kind: 7,
     frames: [{ func: 1, offset: 40, module: 0 }, { func: 0, offset: 30, module: 0 }],
+    code: 0,
   });
+  assertEquals(decodeTrap(le32(12, 0, 3)).code, 3);
   assertThrows(() => decodeTrap(le32(7, 0xffff_ffff)), ProtocolError);
   assertThrows(() => decodeTrap(le32(7, 1, 1, 2)), ProtocolError);
 });

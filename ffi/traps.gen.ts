@@ -14,10 +14,14 @@ export const Trap = {
   INVALID_CONVERSION: 9,
   CALL_STACK_EXHAUSTED: 10,
   HOST: 11,
+  EXIT: 12,
+  ABI_VIOLATION: 13,
+  ABI_DEFICIENCY: 14,
+  SUSPENDED: 15,
 } as const;
 
 /** The name of a trap kind, such as "INTEGER_DIVIDE_BY_ZERO". */
-export type TrapName = "NONE" | "UNREACHABLE" | "MEMORY_OUT_OF_BOUNDS" | "TABLE_OUT_OF_BOUNDS" | "UNDEFINED_ELEMENT" | "UNINITIALIZED_ELEMENT" | "INDIRECT_CALL_TYPE_MISMATCH" | "INTEGER_DIVIDE_BY_ZERO" | "INTEGER_OVERFLOW" | "INVALID_CONVERSION" | "CALL_STACK_EXHAUSTED" | "HOST";
+export type TrapName = "NONE" | "UNREACHABLE" | "MEMORY_OUT_OF_BOUNDS" | "TABLE_OUT_OF_BOUNDS" | "UNDEFINED_ELEMENT" | "UNINITIALIZED_ELEMENT" | "INDIRECT_CALL_TYPE_MISMATCH" | "INTEGER_DIVIDE_BY_ZERO" | "INTEGER_OVERFLOW" | "INVALID_CONVERSION" | "CALL_STACK_EXHAUSTED" | "HOST" | "EXIT" | "ABI_VIOLATION" | "ABI_DEFICIENCY" | "SUSPENDED";
 
 /** Per trap kind: its name and the message of the spec testsuite (assert_trap). */
 export const TRAP_INFO: Record<number, { name: TrapName; message: string }> = {
@@ -33,4 +37,8 @@ export const TRAP_INFO: Record<number, { name: TrapName; message: string }> = {
   9: { name: "INVALID_CONVERSION", message: "invalid conversion to integer" },
   10: { name: "CALL_STACK_EXHAUSTED", message: "call stack exhausted" },
   11: { name: "HOST", message: "host function failed" },
+  12: { name: "EXIT", message: "program exited" },
+  13: { name: "ABI_VIOLATION", message: "ABI violation" },
+  14: { name: "ABI_DEFICIENCY", message: "ABI deficiency" },
+  15: { name: "SUSPENDED", message: "suspended" },
 };

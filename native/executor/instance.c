@@ -111,6 +111,8 @@ static void reply_trap(struct server *s, const struct request *rq, const struct 
 		gate__put32(p + 4, trap->frames[i].offset);
 		gate__put32(p + 8, trap->frames[i].module);
 	}
+	gate__put32(p, trap->code);
+	p += 4;
 	size_t len = (size_t)(p - s->out);
 	gate__frame_put(s->out, (uint32_t)len, GATE_MSG_TRAP, 0, rq->h.instance, rq->h.seq);
 	send_frame(s, len);

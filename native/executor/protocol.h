@@ -19,7 +19,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define GATE_PROTOCOL_VERSION 2
+#define GATE_PROTOCOL_VERSION 3
 
 /* The largest frame, header included: fits a default AF_UNIX send buffer
  * (about 208 KiB) with room to spare, and far more than any request needs
@@ -59,16 +59,76 @@ enum gate_msg {
 	GATE_MSG_EXPORT = 0x0104,      /* u32 instance, name -> OK extern [, functype] */
 	GATE_MSG_INVOKE = 0x0105,      /* u32 func, u32 n, n x value -> OK u32 n, values | TRAP */
 	GATE_MSG_GLOBAL_GET = 0x0106,  /* u32 global -> OK value */
+	GATE_MSG_PROGRAM = 0x0107,     /* u32 image, host config -> OK u32 instance | TRAP */
+	GATE_MSG_INPUT = 0x0108,       /* answers a PULL: u8 stream, 3 zero, bytes */
+	GATE_MSG_ACK = 0x0109,         /* u32 bytes of OUTPUT data consumed (credit back) */
+	GATE_MSG_FS_REPLY = 0x010a,    /* answers FS: u32 errno, results */
 	GATE_MSG_PROBE = 0x017f,       /* test builds only (docs/sandbox.md) */
 
 	GATE_MSG_OK = 0x0180,   /* I->D: reply payload as above */
-	GATE_MSG_TRAP = 0x0181, /* I->D: u32 kind, u32 n, n x frame (u32 func, offset, module) */
+	GATE_MSG_TRAP = 0x0181, /* I->D: u32 kind, u32 n, n x frame (u32 func, offset, module), u32 code */
+	/* Unsolicited, while a program runs (seq: the request being served). */
+	GATE_MSG_OUTPUT = 0x0182, /* I->D: u8 stream, 3 zero, bytes; credit-limited */
+	GATE_MSG_PULL = 0x0183,   /* I->D: u8 stream, 3 zero, u32 max: asks for one INPUT */
+	GATE_MSG_FS = 0x0184,     /* I->D: u32 op, args (docs/protocol.md) -> FS_REPLY */
 };
 
 #define GATE_MSG_INSTANCE_FIRST 0x0100 /* forwarded request types */
 #define GATE_MSG_INSTANCE_LAST 0x017f
 #define GATE_MSG_REPLY_FIRST 0x0180 /* replies an instance may send (and ERROR) */
-#define GATE_MSG_REPLY_LAST 0x0181
+#define GATE_MSG_REPLY_LAST 0x0184
+
+/* Streams of OUTPUT, PULL and INPUT frames. */
+enum gate_stream {
+	GATE_STREAM_PACKETS = 0, /* the Gate packet stream (gate.io, the Gate fd) */
+	GATE_STREAM_STDIO = 1,   /* WASI stdin (INPUT, PULL) and stdout (OUTPUT) */
+	GATE_STREAM_DEBUG = 2,   /* WASI stderr: the debug log (OUTPUT only) */
+};
+
+/* OUTPUT data an instance may have sent and not yet had ACKed, all streams
+ * together; a writing import waits for ACK beyond it. */
+#define GATE_OUTPUT_WINDOW (256u * 1024)
+/* The most data one OUTPUT, INPUT or PULL frame carries or asks for. */
+#define GATE_STREAM_CHUNK (GATE_FRAME_MAX - GATE_FRAME_HEADER - 4)
+
+/* PROGRAM flags. */
+#define GATE_PROGRAM_DEBUG 0x1 /* send stderr as OUTPUT on GATE_STREAM_DEBUG; else drop it */
+#define GATE_PROGRAM_FS 0x2    /* forward fd >= 3 (but the Gate fd) calls as FS frames */
+
+/* FS operations (docs/protocol.md has the argument table). */
+enum gate_fs_op {
+	GATE_FS_FD_CLOSE = 1,
+	GATE_FS_FD_READ = 2,
+	GATE_FS_FD_PREAD = 3,
+	GATE_FS_FD_WRITE = 4,
+	GATE_FS_FD_PWRITE = 5,
+	GATE_FS_FD_SEEK = 6,
+	GATE_FS_FD_TELL = 7,
+	GATE_FS_FD_FDSTAT_GET = 8,
+	GATE_FS_FD_FDSTAT_SET_FLAGS = 9,
+	GATE_FS_FD_FILESTAT_GET = 10,
+	GATE_FS_FD_FILESTAT_SET_SIZE = 11,
+	GATE_FS_FD_FILESTAT_SET_TIMES = 12,
+	GATE_FS_FD_PRESTAT_GET = 13,
+	GATE_FS_FD_PRESTAT_DIR_NAME = 14,
+	GATE_FS_FD_READDIR = 15,
+	GATE_FS_FD_SYNC = 16,
+	GATE_FS_FD_DATASYNC = 17,
+	GATE_FS_FD_ADVISE = 18,
+	GATE_FS_FD_ALLOCATE = 19,
+	GATE_FS_FD_RENUMBER = 20,
+	GATE_FS_PATH_OPEN = 21,
+	GATE_FS_PATH_FILESTAT_GET = 22,
+	GATE_FS_PATH_FILESTAT_SET_TIMES = 23,
+	GATE_FS_PATH_CREATE_DIRECTORY = 24,
+	GATE_FS_PATH_REMOVE_DIRECTORY = 25,
+	GATE_FS_PATH_UNLINK_FILE = 26,
+	GATE_FS_PATH_RENAME = 27,
+	GATE_FS_PATH_READLINK = 28,
+	GATE_FS_PATH_SYMLINK = 29,
+	GATE_FS_PATH_LINK = 30,
+	GATE_FS_OP_COUNT,
+};
 
 /* How an instance process ended (GATE_MSG_EXIT). */
 enum gate_exit {

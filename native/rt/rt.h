@@ -59,6 +59,7 @@ struct gate__trap_frame {
 
 struct gate__trap {
 	uint32_t kind; /* enum gate_trap */
+	uint32_t code; /* the proc_exit code of GATE_TRAP_EXIT, else 0 */
 	uint32_t nframes;
 	struct gate__trap_frame frames[GATE__TRAP_FRAMES];
 };
