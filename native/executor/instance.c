@@ -9,7 +9,9 @@
  *
  * It runs under the seccomp filter (seccomp_table.h): the only system calls
  * here are recvmsg and sendmsg on the channel, pread64 and close for a
- * LOAD's memfd, and what the runtime does (brk, mprotect). No stdio.
+ * LOAD's memfd, and what the runtime does (brk, mprotect); a program's host
+ * functions (native/host) add ppoll on the channel and clock_gettime. No
+ * stdio.
  */
 #include "instance.h"
 
@@ -23,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../host/host.h"
 #include "../rt/rt.h"
 #include "protocol.h"
 #include "sandbox.h"
@@ -34,6 +37,7 @@
 struct server {
 	int fd;
 	struct gate__store *store;
+	struct gate__host *host; /* the program, once PROGRAM ran (at most one) */
 	uint8_t in[GATE_FRAME_MAX];
 	uint8_t out[GATE_FRAME_MAX];
 	char err[512];
@@ -329,6 +333,38 @@ static bool read_value(struct gate__reader *r, struct gate__value *v)
 	return true;
 }
 
+/* PROGRAM: u32 image, host config (docs/protocol.md, "Programs"). */
+static void program(struct server *s, struct request *rq)
+{
+	struct gate__reader *r = &rq->payload;
+	struct gate__trap trap;
+	uint32_t image, instance;
+	int status;
+
+	image = gate__read32(r);
+	if (!r->ok) {
+		reply_error(s, rq, GATE_PROTOCOL, "Cannot start program: truncated request");
+		return;
+	}
+	if (s->host) {
+		reply_error(s, rq, GATE_INVALID_ARGUMENT,
+			    "Cannot start program: this instance process already has one");
+		return;
+	}
+	memset(&trap, 0, sizeof trap);
+	s->err[0] = 0;
+	status = gate__host_program(s->store, s->fd, rq->h.instance, rq->h.seq, image, r->p,
+				    r->left, &s->host, &instance, &trap, s->err, sizeof s->err);
+	if (status == GATE_TRAP)
+		reply_trap(s, rq, &trap);
+	else if (status != GATE_OK)
+		reply_status(s, rq, status);
+	else {
+		gate__put32(s->out + GATE_FRAME_HEADER, instance);
+		reply_ok(s, rq, 4);
+	}
+}
+
 static void invoke(struct server *s, struct request *rq)
 {
 	struct gate__reader *r = &rq->payload;
@@ -385,6 +421,8 @@ static void invoke(struct server *s, struct request *rq)
 	}
 	memset(&trap, 0, sizeof trap);
 	s->err[0] = 0;
+	if (s->host) /* a program's frames carry this request's seq */
+		gate__host_serving(s->host, rq->h.instance, rq->h.seq);
 	status = gate__store_invoke(s->store, func, args, n, results, nr, &trap, s->err,
 				    sizeof s->err);
 	if (status == GATE_TRAP) {
@@ -527,6 +565,18 @@ int gate__instance_main(int fd)
 		case GATE_MSG_GLOBAL_GET:
 			global_get(&s, &rq);
 			break;
+		case GATE_MSG_PROGRAM:
+			program(&s, &rq);
+			break;
+		case GATE_MSG_INPUT:
+		case GATE_MSG_ACK:
+		case GATE_MSG_FS_REPLY:
+			/* late answers to a program's PULL or OUTPUT: no reply */
+			if (s.host && gate__host_frame(s.host, s.in, rq.h.size, rq.fd))
+				break;
+			reply_error(&s, &rq, GATE_PROTOCOL, "No program waits for frame type 0x%04x",
+				    rq.h.type);
+			break;
 #ifdef GATE_PROBE
 		case GATE_MSG_PROBE:
 			reply_ok(&s, &rq,
@@ -543,5 +593,6 @@ int gate__instance_main(int fd)
 			close(rq.fd);
 	}
 	gate__store_free(s.store);
+	gate__host_free(s.host);
 	return GATE_OK;
 }

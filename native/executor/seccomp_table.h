@@ -33,3 +33,5 @@ GATE_SYSCALL(SYS_brk, SC_ANY, "malloc's heap (it never mmaps here); bounded by R
 GATE_SYSCALL(SYS_mprotect, SC_MPROTECT, "memory.grow (RW, memory arena); sealing code (RX, code arena)")
 GATE_SYSCALL(SYS_rt_sigreturn, SC_ANY, "returns from the fault handler (memory traps)")
 GATE_SYSCALL(SYS_exit_group, SC_ANY, "_exit: the end of the process")
+GATE_SYSCALL(SYS_ppoll, SC_ANY, "a program's waits: the channel with a timeout (native/host)")
+GATE_SYSCALL(SYS_clock_gettime, SC_ANY, "a program's clocks: CPU time, and the vDSO's fallback")

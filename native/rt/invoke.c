@@ -104,6 +104,7 @@ void gate__rt_trap(uint32_t kind, uintptr_t pc, uintptr_t fp)
 
 		memset(t, 0, sizeof(*t));
 		t->kind = kind;
+		t->code = s->trap_code;
 		if (img && sig) {
 			const struct gate__memsite_rt *m =
 				gate__rt_memsite(img, (uint32_t)(pc - (uintptr_t)img->code));
@@ -128,6 +129,7 @@ void gate__rt_trap(uint32_t kind, uintptr_t pc, uintptr_t fp)
 			fp = ((uintptr_t *)fp)[0];
 		}
 	}
+	s->trap_code = 0;
 	_longjmp(*s->jmp, 1);
 }
 
@@ -254,6 +256,8 @@ int gate__rt_call(struct gate__store *s, uint32_t func, uint64_t *slots, struct 
 		if (k) {
 			memset(trap, 0, sizeof(*trap));
 			trap->kind = k;
+			trap->code = s->trap_code;
+			s->trap_code = 0;
 			return GATE_TRAP;
 		}
 		return GATE_OK;

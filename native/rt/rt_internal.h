@@ -182,10 +182,23 @@ struct gate__store {
 	struct gate__trap *trap;
 	uint64_t limit; /* r13 without the suspend bit */
 	bool suspend;   /* the next invoke starts with the suspend bit set */
+	uint32_t trap_code; /* struct gate__trap.code of the next trap (proc_exit), then 0 */
 	uint64_t safepoints; /* suspend-path entries, for tests */
 	void (*on_safepoint)(struct gate__store *s, uintptr_t pc, uintptr_t fp, void *ctx);
 	void *on_safepoint_ctx;
 };
+
+/* Adds a host function (C) of type (np params, nr results: types) to the
+ * store, which owns it; ctx is hf->ctx for call. Returns its address, or
+ * GATE__RT_NONE when out of memory. The first image importing it supplies
+ * its host-call stub. */
+uint32_t gate__store_host_func(struct gate__store *s, uint32_t np, uint32_t nr, const uint8_t *types,
+			       gate__host_call call, void *ctx);
+
+/* Memory index of instance (valid from the start of its instantiation, so
+ * also in its start function), or NULL. The struct never moves. */
+struct gate__rt_memory *gate__store_memory(const struct gate__store *s, uint32_t instance,
+					   uint32_t index);
 
 /* image_load.c */
 int gate__rt_image_load(const uint8_t *bytes, size_t len, struct rt_image **out, char *err,

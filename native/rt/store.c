@@ -166,10 +166,11 @@ void gate__store_free(struct gate__store *s)
 		table_free(s->tables[i]);
 	for (uint32_t i = 0; i < s->nmems; i++)
 		memory_free(s->mems[i]);
-	for (uint32_t i = 0; i < 8; i++) {
-		if (s->hostfuncs[i]) {
-			free(s->funcs[s->hostfuncs[i]->type].ref);
-			free(s->hostfuncs[i]);
+	/* host functions (spectest, gate__store_host_func) own their funcref */
+	for (uint32_t i = 0; i < s->nfuncs; i++) {
+		if (s->funcs[i].host) {
+			free(s->funcs[i].ref);
+			free(s->funcs[i].host);
 		}
 	}
 	free(s->host_cells);
@@ -580,6 +581,46 @@ int gate__store_func_type(const struct gate__store *s, uint32_t func, uint32_t *
 	return GATE_OK;
 }
 
+/* ---- host functions ---- */
+
+uint32_t gate__store_host_func(struct gate__store *s, uint32_t np, uint32_t nr, const uint8_t *types,
+			       gate__host_call call, void *ctx)
+{
+	struct gate__hostfunc *hf = calloc(1, sizeof(*hf));
+	struct gate__funcref *ref = calloc(1, sizeof(*ref));
+	uint32_t addr = GATE__RT_NONE;
+
+	if (hf && ref) {
+		hf->head.trap = (void *)(uintptr_t)gate__rt_trap;
+		hf->call = call;
+		hf->ctx = ctx;
+		ref->vmctx = hf;
+		ref->sig = gate__rt_sig(s, np, nr, types);
+		if (ref->sig != GATE__RT_NONE)
+			addr = add_func(s, ref, hf, ref->sig, NULL, 0);
+		hf->type = ref->sig;
+	}
+	if (addr == GATE__RT_NONE) {
+		free(hf);
+		free(ref);
+	}
+	return addr;
+}
+
+struct gate__rt_memory *gate__store_memory(const struct gate__store *s, uint32_t instance,
+					   uint32_t index)
+{
+	const struct rt_instance *inst;
+
+	if (instance >= s->ninstances)
+		return NULL;
+	inst = s->instances[instance];
+	if (inst->img == NULL || inst->mems == NULL || index >= inst->img->nmems ||
+	    inst->mems[index] >= s->nmems)
+		return NULL;
+	return s->mems[inst->mems[index]];
+}
+
 /* ---- spectest ---- */
 
 static uint32_t spectest_print(struct gate__hostfunc *hf, uint64_t *slots)
@@ -641,7 +682,7 @@ int gate__store_add_spectest(struct gate__store *s, uint32_t *out, char *err, si
 			free(ref);
 			return oom(err, err_len);
 		}
-		hf->type = addr; /* remembered for freeing */
+		hf->type = ref->sig;
 		s->hostfuncs[i] = hf;
 		inst->exports[n++] = (struct rt_export){ { fns[i].name, (uint32_t)strlen(fns[i].name) },
 							 { 0, addr } };
