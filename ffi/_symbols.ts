@@ -119,7 +119,27 @@ export const SYMBOLS = {
     result: "u32",
     nonblocking: true,
   },
+  gate_fs_new: {
+    parameters: ["buffer", "buffer", "usize"],
+    //           gate_fs** err       err_len
+    result: "i32",
+  },
+  gate_fs_preopen: {
+    parameters: ["pointer", "buffer", "buffer", "u32", "buffer", "usize"],
+    //           fs         host_path guest_path flags err       err_len
+    result: "i32",
+  },
+  gate_fs_call: {
+    parameters: ["pointer", "buffer", "usize", "buffer", "usize"],
+    //           fs         req       req_len  reply     reply_cap
+    result: "i64", // reply length, or a negated status for caller bugs
+  },
+  gate_fs_free: {
+    parameters: ["pointer"],
+    //           gate_fs *
+    result: "void",
+  },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The ABI version this table was written against (GATE_ABI_VERSION in libgate.h). */
-export const ABI_VERSION = 4;
+export const ABI_VERSION = 5;

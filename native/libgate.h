@@ -23,7 +23,7 @@
 
 /* Bumped whenever a prototype or a struct below changes; ffi/_library.ts
  * refuses to run against a library with another number. */
-#define GATE_ABI_VERSION 4
+#define GATE_ABI_VERSION 5
 
 enum gate_status {
 #define GATE_ERROR(name, num, cls, desc) GATE_##name = num,
@@ -197,6 +197,53 @@ GATE_API int64_t gate_executor_poll(gate_executor *executor, uint8_t *buf, size_
 
 /* Makes a running (or the next) gate_executor_poll() return at once. */
 GATE_API void gate_executor_wake(gate_executor *executor);
+
+/*
+ * The FS server (docs/files.md): serves the FS frames of a program run with
+ * preopened host directories (docs/protocol.md, "Programs"), in the Deno
+ * process. Every path of the program is resolved beneath its directory with
+ * openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS); nothing it names can
+ * leave it. Not thread-safe: one call at a time per object.
+ *
+ * gate_fs_new() creates a server with no preopens. On success *out owns it
+ * (free it with gate_fs_free, which closes every descriptor); on failure it
+ * returns GATE_OUT_OF_MEMORY with a message and leaves *out untouched.
+ */
+typedef struct gate_fs gate_fs;
+
+#define GATE_FS_READ_ONLY 0x1 /* gate_fs_preopen: the program may change nothing */
+
+GATE_API int gate_fs_new(struct gate_fs **out, char *err, size_t err_len);
+
+/*
+ * Opens the host directory host_path (resolved normally: the caller's
+ * choice) and gives it to the program as guest_path (prestat name) at the
+ * next descriptor: 3, 4, ... in call order. All preopens come before the
+ * first gate_fs_call(). Both strings are copied. Returns GATE_OK, or
+ * GATE_INVALID_ARGUMENT (bad flags or guest path, or after a call),
+ * GATE_LIMIT (over 256 preopens), GATE_IO (cannot open it, not a
+ * directory), GATE_OUT_OF_MEMORY, with a message; a failure changes nothing.
+ */
+GATE_API int gate_fs_preopen(struct gate_fs *fs, const char *host_path, const char *guest_path,
+			     uint32_t flags, char *err, size_t err_len);
+
+/*
+ * Serves one FS payload req[0..req_len) (the frame less its header: u32 op,
+ * u64 scalars, u32-len buffers) and writes the FS_REPLY payload (u32 WASI
+ * errno, u64 scalars, u32-len data) into reply, which must hold
+ * GATE_FS_REPLY_MAX bytes. Returns the reply's length. A malformed or
+ * hostile request gets an errno reply (EINVAL 28, ENOSYS 52, ENOTCAPABLE
+ * 76, ...); only caller bugs return a negated status: -GATE_BUFFER_TOO_SMALL
+ * (reply_cap), -GATE_INVALID_ARGUMENT (NULL fs or req). Never blocks for
+ * long: FIFOs and devices are opened and read non-blocking.
+ */
+#define GATE_FS_REPLY_MAX 65520 /* a frame (GATE_FRAME_MAX) less its header */
+
+GATE_API int64_t gate_fs_call(struct gate_fs *fs, const uint8_t *req, size_t req_len,
+			      uint8_t *reply, size_t reply_cap);
+
+/* Closes every descriptor and frees fs. Accepts NULL. */
+GATE_API void gate_fs_free(struct gate_fs *fs);
 
 /*
  * Seam self-tests, used by tests/ffi_seam_test.ts to prove that buffers,
