@@ -2,15 +2,25 @@
  * The `gate` command.
  *
  *   gate inspect [--json] FILE.wasm   decode, validate and describe a module
- *   gate call FILE.wasm FUNCTION [ARGS...]
- *                                     run an exported function and print its results
+ *   gate call [OPTIONS] FILE.wasm [FUNCTION [ARGS...]]
+ *                                     run a program (or an exported function) in the sandbox
  *   gate version                      print the package and library versions
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
-import { compile, type ModuleInfo, TrapError, validate } from "./mod.ts";
+import {
+  compile,
+  type ModuleInfo,
+  Program,
+  type ProgramOptions,
+  TrapError,
+  validate,
+} from "./mod.ts";
+import { basename } from "node:path";
+import { originFromStreams } from "./services/stream.ts";
+import { parseBytes, parseDir, parseEnv, parseSeconds } from "./cli/options.ts";
 import { lib } from "./ffi/_library.ts";
 import { closeExecutor } from "./ffi/_executor.ts";
 import { formatModuleInfo } from "./cli/format.ts";
@@ -22,9 +32,18 @@ const USAGE = `Usage: gate <command> [options]
 
 Commands:
   inspect [--json] FILE.wasm   decode, validate and describe a WebAssembly module
-  call FILE.wasm FUNCTION [ARGS...]
-                               call an exported function with arguments parsed by
-                               its parameter types; print one result per line
+  call [OPTIONS] FILE.wasm [FUNCTION [ARGS...]]
+                               run a program in the sandbox: FUNCTION (default
+                               _start) with arguments parsed by its parameter
+                               types; stdin and stdout are the program's; prints
+                               results one per line; exits with proc_exit's code
+                               (1 with a backtrace on a trap)
+    --arg ARG                  a program argument (argv[1..]); repeatable
+    --env KEY=VALUE            an environment variable; repeatable
+    --dir HOST[::GUEST]        preopen a host directory (as GUEST); repeatable
+    --debug                    the program's stderr (debug log) to stderr
+    --memory BYTES             linear memory limit (suffixes K, M, G)
+    --time SECONDS             CPU time limit
   version                      print the package and native library versions
   help                         print this help`;
 
@@ -80,19 +99,52 @@ async function inspect(args: string[]): Promise<number> {
   return 0;
 }
 
+/** Options of `gate call` that take a value; everything before FILE.wasm is an option. */
+const CALL_OPTIONS = {
+  arg: { type: "string", multiple: true },
+  env: { type: "string", multiple: true },
+  dir: { type: "string", multiple: true },
+  debug: { type: "boolean", default: false },
+  memory: { type: "string" },
+  time: { type: "string" },
+} as const;
+
 async function call(args: string[]): Promise<number> {
-  const [path, name, ...texts] = args;
-  if (path === undefined || name === undefined) {
-    console.error("gate call: expected FILE.wasm FUNCTION [ARGS...]");
+  // Options come before FILE.wasm, so function arguments such as -1 stay arguments.
+  let i = 0;
+  while (i < args.length && args[i]!.startsWith("--") && args[i] !== "--") {
+    const name = args[i]!.slice(2).split("=")[0]!;
+    const takesValue = name in CALL_OPTIONS && name !== "debug";
+    i += takesValue && !args[i]!.includes("=") ? 2 : 1;
+  }
+  if (args[i] === "--") i++;
+  let values;
+  try {
+    values = parseArgs({ args: args.slice(0, i), options: CALL_OPTIONS, strict: true }).values;
+  } catch (error) {
+    console.error(`gate call: ${(error as Error).message}`);
+    return 2;
+  }
+  const [path, name, ...texts] = args.slice(i);
+  if (path === undefined) {
+    console.error("gate call: expected [OPTIONS] FILE.wasm [FUNCTION [ARGS...]]");
+    return 2;
+  }
+  let options: ProgramOptions;
+  try {
+    options = programOptions(path, values);
+  } catch (error) {
+    console.error(`gate call: ${(error as Error).message}`);
     return 2;
   }
   try {
     const module = await compile(await Deno.readFile(path));
-    const fn = module.exports.find((e) => e.name === name);
+    const functions = module.exports.filter((e) => e.kind === "function").map((e) => e.name);
+    const fnName = name ?? "_start";
+    const fn = module.exports.find((e) => e.name === fnName);
     if (fn === undefined || fn.kind !== "function") {
-      const functions = module.exports.filter((e) => e.kind === "function").map((e) => e.name);
       console.error(
-        `gate call: "${path}" exports no function "${name}"` +
+        `gate call: "${path}" exports no function "${fnName}"` +
           (functions.length ? `; functions: ${functions.join(", ")}` : ""),
       );
       return 2;
@@ -100,22 +152,24 @@ async function call(args: string[]): Promise<number> {
     const { params, results } = fn.type;
     if (texts.length !== params.length) {
       console.error(
-        `gate call: "${name}" takes ${params.length} arguments (${params.join(", ")}), ` +
+        `gate call: "${fnName}" takes ${params.length} arguments (${params.join(", ")}), ` +
           `got ${texts.length}`,
       );
       return 2;
     }
-    let values;
+    let callArgs;
     try {
-      values = texts.map((text, i) => parseArg(text, params[i]!));
+      callArgs = texts.map((text, i) => parseArg(text, params[i]!));
     } catch (error) {
       console.error(`gate call: ${(error as Error).message}`);
       return 2;
     }
-    using instance = await module.instantiate();
-    const out = await instance.invoke(name, values);
-    for (const [i, value] of out.entries()) console.log(formatValue(value, results[i]!));
-    return 0;
+    await using program = await Program.start(module, options);
+    const out = await program.run(fnName, callArgs);
+    for (const [i, value] of out.results.entries()) {
+      console.log(formatValue(value, results[i]!));
+    }
+    return out.exitCode;
   } catch (error) {
     if (!(error instanceof Error)) throw error;
     console.error(`gate call: "${path}": ${error.message}`);
@@ -126,6 +180,31 @@ async function call(args: string[]): Promise<number> {
   } finally {
     await closeExecutor();
   }
+}
+
+/** ProgramOptions from `gate call`'s options; throws on bad values. */
+function programOptions(
+  path: string,
+  values: {
+    arg?: string[];
+    env?: string[];
+    dir?: string[];
+    debug?: boolean;
+    memory?: string;
+    time?: string;
+  },
+): ProgramOptions {
+  const options: ProgramOptions = {
+    name: basename(path),
+    args: values.arg ?? [],
+    env: parseEnv(values.env ?? []),
+    dirs: (values.dir ?? []).map(parseDir),
+    origin: originFromStreams(Deno.stdin.readable, Deno.stdout.writable),
+  };
+  if (values.debug) options.debug = Deno.stderr.writable;
+  if (values.memory !== undefined) options.memoryLimit = parseBytes(values.memory);
+  if (values.time !== undefined) options.cpuTimeLimit = parseSeconds(values.time);
+  return options;
 }
 
 if (import.meta.main) Deno.exit(await main());

@@ -64,3 +64,19 @@ export {
 export { compile, type CompileOptions, Module } from "./ffi/compile.ts";
 export { Instance, type InstantiateOptions, Store, type StoreOptions } from "./ffi/instance.ts";
 export { type RawValue, Ref, type Value } from "./ffi/values.ts";
+export {
+  type Preopen,
+  Program,
+  type ProgramOptions,
+  type ProgramResult,
+  runProgram,
+} from "./ffi/program.ts";
+export {
+  bufferOrigin,
+  defaultServices,
+  type Origin,
+  originFromStreams,
+  type Service,
+  type ServiceContext,
+  type ServiceSession,
+} from "./services/mod.ts";

@@ -280,6 +280,13 @@ export class Executor {
       this.#channels.get(frame.instance)?.note(message);
       return;
     }
+    if (frame.type === Msg.OUTPUT || frame.type === Msg.PULL || frame.type === Msg.FS) {
+      // Not an answer either: a running program's I/O (docs/protocol.md).
+      const channel = this.#channels.get(frame.instance);
+      if (channel?.onFrame) channel.onFrame(frame);
+      else channel?.kill();
+      return;
+    }
     const pending = this.#pending.get(frame.seq);
     // The answer to a request nobody awaits, or a reply from an instance
     // the request was not for (the executor stamps the sender's id).
@@ -369,6 +376,8 @@ export class Channel {
   pid = 0;
   #ended: ProcessError | undefined;
   #note: string | undefined;
+  /** Takes a running program's unsolicited frames (OUTPUT, PULL, FS); without it they kill. */
+  onFrame: ((frame: Frame) => void) | undefined;
 
   /** Created by Executor.spawn(). */
   constructor(executor: Executor, id: number) {
@@ -385,6 +394,13 @@ export class Channel {
   request(type: number, payload?: Uint8Array, options: RequestOptions = {}): Promise<Frame> {
     if (this.#ended) return Promise.reject(this.#ended);
     return this.#executor.request(this.id, type, payload, options);
+  }
+
+  /** Sends a frame that expects no reply (INPUT, ACK, FS_REPLY); false once it has ended. */
+  post(type: number, payload: Uint8Array): boolean {
+    if (this.#ended || !this.#executor.alive) return false;
+    this.#executor.send(encodeFrame(type, this.id, 0, payload));
+    return true;
   }
 
   /** Kills the process (SIGKILL); pending requests reject with a ProcessError. */

@@ -50,6 +50,8 @@ export interface TrapErrorOptions extends ErrorOptions {
   trap?: TrapName;
   /** The WebAssembly frames, innermost first. */
   backtrace?: TrapFrame[];
+  /** The proc_exit code of an EXIT trap. */
+  exitCode?: number;
 }
 
 /** A WebAssembly program trapped. */
@@ -58,6 +60,8 @@ export class TrapError extends Error {
   readonly trap: TrapName;
   /** The WebAssembly frames at the trap, innermost first (at most 64). */
   readonly backtrace: readonly TrapFrame[];
+  /** The proc_exit code when `trap` is "EXIT", else 0. */
+  readonly exitCode: number;
 
   /** Creates a TrapError. */
   constructor(message: string, options: TrapErrorOptions = {}) {
@@ -65,6 +69,7 @@ export class TrapError extends Error {
     this.name = "TrapError";
     this.trap = options.trap ?? "NONE";
     this.backtrace = options.backtrace ?? [];
+    this.exitCode = options.exitCode ?? 0;
   }
 }
 

@@ -58,6 +58,7 @@ let storeRequest: (
 let storeLoad: (store: Store, module: Module) => Promise<number>;
 let storeTrapError: (store: Store, payload: Uint8Array, where: string) => TrapError;
 let instanceExport: (instance: Instance, name: string) => Promise<ExportRef>;
+let storeChannel: (store: Store) => Channel;
 
 const KIND_NAMES: Record<number, ExternType["kind"]> = {
   [ExternKind.FUNC]: "function",
@@ -149,6 +150,7 @@ export class Store {
   }
 
   static {
+    storeChannel = (store) => store.#channel;
     storeRequest = (store, ...args) => store.#request(...args);
     storeLoad = (store, module) => store.#load(module);
     storeTrapError = (store, payload, where) => store.#trapError(payload, where);
@@ -197,6 +199,7 @@ export class Store {
     return new TrapError(`Trap in ${where}: ${message}`, {
       trap: info?.name ?? "NONE",
       backtrace,
+      exitCode: trap.code,
     });
   }
 }
@@ -432,6 +435,28 @@ export async function instantiate(module: Module, options: InstantiateOptions): 
     if (owns) store.close();
     throw error;
   }
+}
+
+/** Internal (ffi/program.ts): the channel of a store's instance process. */
+export function channelOf(store: Store): Channel {
+  return storeChannel(store);
+}
+
+/**
+ * Internal (ffi/program.ts): instantiates a module as a program, its
+ * imports bound to the host modules `gate` and `wasi_snapshot_preview1`
+ * inside the instance process; `config` makes the PROGRAM payload for the
+ * module's image index.
+ */
+export async function instantiateProgram(
+  store: Store,
+  module: Module,
+  config: (image: number) => Uint8Array,
+): Promise<Instance> {
+  const image = await storeLoad(store, module);
+  const reply = await storeRequest(store, Msg.PROGRAM, config(image), "start program");
+  if (reply.type === Msg.TRAP) throw storeTrapError(store, reply.payload, "the start function");
+  return new Instance(store, module, decodeIndex(reply.payload), false);
 }
 
 function sameSignature(
