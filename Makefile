@@ -113,9 +113,21 @@ gen:
 	$(DENO) run --allow-read=native/errors.def,native/rt/traps.def \
 		--allow-write=ffi/errors.gen.ts,ffi/traps.gen.ts tools/gen_errors.ts
 
-EXAMPLES := $(patsubst examples/%.wat,$(BUILD)/examples/%.wasm,$(wildcard examples/*.wat))
+# Example programs: C (include/gate.h, WASI) with Debian's clang and wasi-libc,
+# WebAssembly text with wat2wasm. Linking with --strip-debug drops libc's DWARF but
+# keeps the "name" section, so backtraces name the C functions.
+WASI_CC := clang
+WASI_CFLAGS := --target=wasm32-wasi -std=c11 -O2 $(WARN) -Iinclude
+WASI_LDFLAGS := -Wl,--strip-debug
+EXAMPLES_C := $(patsubst examples/%.c,$(BUILD)/examples/%.wasm,$(wildcard examples/*.c))
+EXAMPLES_WAT := $(patsubst examples/%.wat,$(BUILD)/examples/%.wasm,$(wildcard examples/*.wat))
+EXAMPLES := $(EXAMPLES_C) $(EXAMPLES_WAT)
 
 examples: $(EXAMPLES)
+
+$(BUILD)/examples/%.wasm: examples/%.c include/gate.h
+	@mkdir -p $(@D)
+	$(WASI_CC) $(WASI_CFLAGS) $(WASI_LDFLAGS) $< -o $@
 
 $(BUILD)/examples/%.wasm: examples/%.wat
 	@mkdir -p $(@D)
@@ -123,6 +135,8 @@ $(BUILD)/examples/%.wasm: examples/%.wat
 
 run: setup all examples
 	$(DENO) task -q gate inspect $(BUILD)/examples/hello.wasm
+	$(DENO) task -q gate call $(BUILD)/examples/hello.wasm
+	printf 'echo me\n' | $(DENO) task -q gate call $(BUILD)/examples/echo.wasm
 	$(DENO) task -q gate call $(BUILD)/examples/fib.wasm fib 90
 	$(DENO) task -q gate call $(BUILD)/examples/fib.wasm divide 1 0 || echo "(divide 1 0 traps on purpose: gate call exits 1)"
 
