@@ -26,14 +26,14 @@ const COLORS: Record<string, string> = {
 const FALLBACK = ["#6a994e", "#8e44ad", "#7f8c8d"];
 
 /** One bar: an engine's value, or why there is none ("FAILED", "skipped"). */
-interface Bar {
+export interface Bar {
   engine: string;
   value?: number;
   note?: string;
 }
 
 /** A section of the chart: a title, reference lines and groups of bars. */
-interface Section {
+export interface ChartSection {
   title: string;
   /** Vertical lines at these values, with labels. */
   marks: { at: number; label: string }[];
@@ -57,7 +57,7 @@ function color(engine: string, engines: readonly string[]): string {
   return COLORS[engine] ?? FALLBACK[engines.indexOf(engine) % FALLBACK.length]!;
 }
 
-function kernelSection(report: KernelReport): Section {
+function kernelSection(report: KernelReport): ChartSection {
   const engines = report.engines.filter((e) => e !== NATIVE);
   const groups = report.kernels.map((k) => ({
     label: k,
@@ -84,7 +84,7 @@ function kernelSection(report: KernelReport): Section {
   };
 }
 
-function compileSection(report: CompileReport): Section {
+function compileSection(report: CompileReport): ChartSection {
   const engines = report.engines.filter((e) => e !== LIFTOFF);
   const modules = [...new Set(report.rows.map((r) => r.module))];
   const groups = modules.map((m) => ({
@@ -110,15 +110,19 @@ function compileSection(report: CompileReport): Section {
   };
 }
 
-/** Renders the sections present in a run (either report may be missing) as one SVG document. */
+/**
+ * Renders the sections present in a run (either report may be missing) as
+ * one SVG document; `sections` are drawn after them (io, density, limits).
+ */
 export function renderChart(
   kernels: KernelReport | undefined,
   compile: CompileReport | undefined,
-  options: { caption?: string } = {},
+  options: { caption?: string; sections?: readonly ChartSection[] } = {},
 ): string {
   const sections = [
     ...(kernels ? [kernelSection(kernels)] : []),
     ...(compile ? [compileSection(compile)] : []),
+    ...(options.sections ?? []),
   ];
   const engines = [
     ...new Set(sections.flatMap((s) => s.groups.flatMap((g) => g.bars.map((b) => b.engine)))),

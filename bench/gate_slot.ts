@@ -90,3 +90,38 @@ export async function gateStartup(
   );
   return result;
 }
+
+/**
+ * Gate's program I/O (gate_io_child.ts): "call" makes `n` service calls per
+ * round, "stream" writes `n` bytes to stdout per round; milliseconds per round.
+ */
+export async function gateIo(
+  mode: "call" | "stream",
+  path: string,
+  n: number,
+  rounds: number,
+): Promise<number[]> {
+  const { result } = await runDenoChild(
+    "./gate_io_child.ts",
+    [mode, path, String(n), String(rounds)],
+    childOptions(path),
+  );
+  return numberArray(result, "ms");
+}
+
+/**
+ * Gate's density at `count` waiting instances (gate_density_child.ts); its
+ * raw result. The executor gets GATE_MAX_INSTANCES = count + 64 (its
+ * default cap is 4096); it may run `head` to read /proc for the memory figures.
+ */
+export async function gateDensity(
+  path: string,
+  count: number,
+): Promise<Record<string, unknown>> {
+  const { result } = await runDenoChild("./gate_density_child.ts", [path, String(count)], {
+    ...childOptions(path),
+    run: ["head"],
+    setEnv: { GATE_MAX_INSTANCES: String(Math.max(4096, count + 64)) },
+  });
+  return result;
+}

@@ -1,5 +1,5 @@
 /**
- * `deno task bench [--quick] [--json FILE] [--only validate,kernels,compile,startup]`:
+ * `deno task bench [--quick] [--json FILE] [--only limits,validate,kernels,compile,startup,io,density]`:
  * runs the benchmarks, prints tables, and writes bench/results/latest.json
  * and a chart of the ratios, bench/results/latest.svg.
  * Every figure is a ratio against an anchor measured in the same run, with
@@ -11,6 +11,12 @@
  *             and synthetic stressors
  * - startup:  launch of a precompiled module to instantiated and to first result, p50/p99,
  *             against a Deno Worker and fork + exit (startup_bench.ts)
+ * - limits:   the machine's memcpy bandwidth, page fault, fork/clone and signal latency
+ *             (limits_bench.ts); the other sections' figures as fractions of them
+ * - io:       a program's one-packet service call against a Worker's postMessage round
+ *             trip, and stdout (origin stream) throughput against a pipe (io_bench.ts)
+ * - density:  memory per waiting instance at 100, 1,000, 10,000 against idle Workers and
+ *             `sleep` processes (density_bench.ts)
  *
  * Kernel builds and synthetic modules go to .cache/bench/.
  *
@@ -31,7 +37,13 @@ import {
   formatCompileReport,
   moduleCacheCheck,
 } from "./compile_bench.ts";
-import { gateCompileEngine, gateKernelEngine, gateStartup } from "./gate_slot.ts";
+import {
+  gateCompileEngine,
+  gateDensity,
+  gateIo,
+  gateKernelEngine,
+  gateStartup,
+} from "./gate_slot.ts";
 import {
   benchStartup,
   buildForkExit,
@@ -44,8 +56,33 @@ import { codeSection } from "./wasm_sections.ts";
 import { renderChart } from "./chart.ts";
 import type { KernelReport } from "./kernel_bench.ts";
 import type { CompileReport } from "./compile_bench.ts";
+import type { StartupReport } from "./startup_bench.ts";
+import {
+  formatLimitFractions,
+  formatLimitsReport,
+  type LimitsReport,
+  measureLimits,
+  summarizeLimits,
+} from "./limits_bench.ts";
+import { benchIo, formatIoReport, ioEngines, type IoReport } from "./io_bench.ts";
+import {
+  benchDensity,
+  densityEngines,
+  type DensityReport,
+  formatDensityReport,
+} from "./density_bench.ts";
+import { anchorChartSections, limitFractions } from "./limit_figures.ts";
+import { buildProgram } from "./wasm_programs.ts";
 
-const SECTIONS = ["validate", "kernels", "compile", "startup"] as const;
+const SECTIONS = [
+  "limits",
+  "validate",
+  "kernels",
+  "compile",
+  "startup",
+  "io",
+  "density",
+] as const;
 type Section = typeof SECTIONS[number];
 const CACHE = new URL("../.cache/bench/", import.meta.url);
 
@@ -103,9 +140,29 @@ async function main(): Promise<void> {
   const checks: string[] = [];
   result.checks = checks;
   let kernelReport: KernelReport | undefined, compileReport: CompileReport | undefined;
+  let startupReport: StartupReport | undefined, ioReport: IoReport | undefined;
+  let densityReport: DensityReport | undefined, limits: LimitsReport | undefined;
+  const seconds: Record<string, number> = {};
+  result.sectionSeconds = seconds;
+  const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      seconds[name] = (performance.now() - t0) / 1000;
+    }
+  };
   const corpus = sections.some((s) => s === "validate" || s === "compile")
     ? await loadCorpus()
     : [];
+
+  // Measured first, on a quiet machine; io needs memcpy bandwidth for its fraction.
+  if (sections.includes("limits") || sections.includes("io")) {
+    const options = { runs: quick ? 5 : 11, launches: quick ? 200 : 1000 };
+    limits = await timed("limits", async () => summarizeLimits(await measureLimits(options)));
+    if (sections.includes("limits")) console.log(formatLimitsReport(limits) + "\n");
+    result.limits = { ...options, ...limits };
+  }
 
   if (sections.includes("validate")) {
     const runs = quick ? 3 : 11;
@@ -151,23 +208,65 @@ async function main(): Promise<void> {
       await buildForkExit(),
       (n) => gateStartup(modulePath, n),
     );
-    const report = await benchStartup(engines, launches);
+    const report = startupReport = await benchStartup(engines, launches);
     console.log(formatStartupReport(report) + "\n");
     result.startup = { launches, ...report };
   }
 
-  const seconds = (performance.now() - started) / 1000;
-  console.log(`bench: done in ${seconds.toFixed(0)} s`);
-  result.seconds = seconds;
+  if (sections.includes("io")) {
+    const options = {
+      calls: 2000,
+      callRounds: quick ? 5 : 11,
+      bytes: (quick ? 64 : 256) * 2 ** 20,
+      streamRounds: quick ? 3 : 7,
+    };
+    const report = ioReport = await timed("io", async () => {
+      const programs = {
+        call: await buildProgram("call_loop"),
+        stream: await buildProgram("write_stdout"),
+      };
+      return await benchIo(ioEngines(programs, gateIo), options);
+    });
+    console.log(formatIoReport(report) + "\n");
+    result.io = report;
+  }
+
+  if (sections.includes("density")) {
+    const counts = quick ? [100, 1000] : [100, 1000, 10_000];
+    const report = densityReport = await timed("density", async () => {
+      const module = await buildProgram("wait_stdin");
+      const engines = densityEngines(module, gateDensity, { maxWorkers: quick ? 100 : 1000 });
+      return await benchDensity(engines, counts);
+    });
+    console.log(formatDensityReport(report) + "\n");
+    result.density = report;
+  }
+
+  const fractions = limits ? limitFractions(limits, { startup: startupReport, io: ioReport }) : [];
+  if (fractions.length) {
+    console.log(formatLimitFractions(fractions) + "\n");
+    result.limitFractions = fractions;
+  }
+
+  const total = (performance.now() - started) / 1000;
+  const parts = Object.entries(seconds).map(([k, v]) => `${k} ${v.toFixed(0)} s`).join(", ");
+  console.log(`bench: done in ${total.toFixed(0)} s${parts ? ` (${parts})` : ""}`);
+  result.seconds = total;
   const text = JSON.stringify(result, null, 2) + "\n";
   await Deno.mkdir(new URL("./results/", import.meta.url), { recursive: true });
   await Deno.writeTextFile(new URL("./results/latest.json", import.meta.url), text);
   if (values.json) await Deno.writeTextFile(values.json, text);
-  if (kernelReport || compileReport) {
+  const extra = anchorChartSections({
+    startup: startupReport,
+    io: ioReport,
+    density: densityReport,
+    fractions,
+  });
+  if (kernelReport || compileReport || extra.length) {
     const caption = `deno task bench${quick ? " --quick" : ""}, ${
       String(result.date).slice(0, 10)
     }, ${navigator.hardwareConcurrency} CPUs, Deno ${Deno.version.deno}: median ratios`;
-    const svg = renderChart(kernelReport, compileReport, { caption });
+    const svg = renderChart(kernelReport, compileReport, { caption, sections: extra });
     await Deno.writeTextFile(new URL("./results/latest.svg", import.meta.url), svg);
   }
 }

@@ -14,10 +14,18 @@ export interface ChildOutput {
   result: Record<string, unknown>;
 }
 
-/** Runs cmd with args; throws with the child's stderr if it fails. */
-export async function runChild(cmd: string, args: readonly string[]): Promise<ChildOutput> {
-  const out = await new Deno.Command(cmd, { args: [...args], stdout: "piped", stderr: "piped" })
-    .output();
+/** Runs cmd with args (and env added to ours); throws with the child's stderr if it fails. */
+export async function runChild(
+  cmd: string,
+  args: readonly string[],
+  env?: Readonly<Record<string, string>>,
+): Promise<ChildOutput> {
+  const out = await new Deno.Command(cmd, {
+    args: [...args],
+    stdout: "piped",
+    stderr: "piped",
+    ...(env ? { env: { ...env } } : {}),
+  }).output();
   const text = new TextDecoder();
   const stdout = text.decode(out.stdout);
   if (!out.success) {
@@ -41,6 +49,10 @@ export interface DenoChildOptions {
   ffi?: boolean;
   /** Environment variables the child may read. */
   env?: readonly string[];
+  /** Environment variables set for the child (and its children, such as the executor). */
+  setEnv?: Readonly<Record<string, string>>;
+  /** Programs the child may run. */
+  run?: readonly string[];
   /**
    * Start the child from a short-lived shell so that its getrusage() peak
    * resident set (ru_maxrss) is its own. Linux carries ru_maxrss across
@@ -64,11 +76,12 @@ export function runDenoChild(
   const flags = [`--allow-read=${options.readPaths.join(",")}`];
   if (options.ffi) flags.push("--allow-ffi");
   if (options.env?.length) flags.push(`--allow-env=${options.env.join(",")}`);
+  if (options.run?.length) flags.push(`--allow-run=${options.run.join(",")}`);
   if (options.v8Flags.length) flags.push(v8FlagArg(options.v8Flags));
   const deno = [Deno.execPath(), "run", "--quiet", "--no-prompt", ...flags, scriptPath, ...args];
   if (options.ownPeakMemory) {
     // `; exit $?` keeps the shell from replacing itself with the last command (exec).
-    return runChild("/bin/sh", ["-c", '"$@"; exit $?', "sh", ...deno]);
+    return runChild("/bin/sh", ["-c", '"$@"; exit $?', "sh", ...deno], options.setEnv);
   }
-  return runChild(deno[0]!, deno.slice(1));
+  return runChild(deno[0]!, deno.slice(1), options.setEnv);
 }
