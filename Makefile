@@ -28,7 +28,8 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 DENO := $(shell command -v deno 2>/dev/null || echo $(CURDIR)/.tools/bin/deno)
 export PATH := $(CURDIR)/.tools/bin:$(PATH)
 
-LIB_SRCS := $(wildcard native/lib/*.c native/wasm/*.c native/x64/*.c native/compile/*.c)
+LIB_SRCS := $(wildcard native/lib/*.c native/wasm/*.c native/x64/*.c native/compile/*.c \
+	native/snapshot/*.c)
 # The runtime runs compiled code: instance processes and unit tests only, never libgate.so.
 RT_SRCS := $(wildcard native/rt/*.c native/host/*.c)
 TEST_SRCS := $(wildcard native/test/*.c)
