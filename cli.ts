@@ -20,7 +20,7 @@ import {
 } from "./mod.ts";
 import { basename } from "node:path";
 import { originFromStreams } from "./services/stream.ts";
-import { parseBytes, parseDir, parseEnv, parseSeconds } from "./cli/options.ts";
+import { parseBytes, parseDir, parseEnv, parseSeconds, splitCallArgs } from "./cli/options.ts";
 import { lib } from "./ffi/_library.ts";
 import { closeExecutor } from "./ffi/_executor.ts";
 import { formatModuleInfo } from "./cli/format.ts";
@@ -38,6 +38,9 @@ Commands:
                                types; stdin and stdout are the program's; prints
                                results one per line; exits with proc_exit's code
                                (1 with a backtrace on a trap)
+                               Options go before FILE.wasm; what follows it is
+                               the program's. A value may begin with a dash
+                               (--arg -v).
     --arg ARG                  a program argument (argv[1..]); repeatable
     --env KEY=VALUE            an environment variable; repeatable
     --dir HOST[::GUEST]        preopen a host directory (as GUEST); repeatable
@@ -99,7 +102,7 @@ async function inspect(args: string[]): Promise<number> {
   return 0;
 }
 
-/** Options of `gate call` that take a value; everything before FILE.wasm is an option. */
+/** Options of `gate call`; everything before FILE.wasm is an option. */
 const CALL_OPTIONS = {
   arg: { type: "string", multiple: true },
   env: { type: "string", multiple: true },
@@ -109,23 +112,23 @@ const CALL_OPTIONS = {
   time: { type: "string" },
 } as const;
 
+/** The options of CALL_OPTIONS that take a value. */
+const CALL_VALUED = new Set(
+  Object.entries(CALL_OPTIONS).filter(([, o]) => o.type === "string").map(([name]) => name),
+);
+
 async function call(args: string[]): Promise<number> {
-  // Options come before FILE.wasm, so function arguments such as -1 stay arguments.
-  let i = 0;
-  while (i < args.length && args[i]!.startsWith("--") && args[i] !== "--") {
-    const name = args[i]!.slice(2).split("=")[0]!;
-    const takesValue = name in CALL_OPTIONS && name !== "debug";
-    i += takesValue && !args[i]!.includes("=") ? 2 : 1;
-  }
-  if (args[i] === "--") i++;
+  // Options come before FILE.wasm, so function arguments such as -1 stay
+  // arguments, and a value may begin with a dash (--arg -batch).
+  const { options: optionArgs, rest } = splitCallArgs(args, CALL_VALUED);
   let values;
   try {
-    values = parseArgs({ args: args.slice(0, i), options: CALL_OPTIONS, strict: true }).values;
+    values = parseArgs({ args: optionArgs, options: CALL_OPTIONS, strict: true }).values;
   } catch (error) {
     console.error(`gate call: ${(error as Error).message}`);
     return 2;
   }
-  const [path, name, ...texts] = args.slice(i);
+  const [path, name, ...texts] = rest;
   if (path === undefined) {
     console.error("gate call: expected [OPTIONS] FILE.wasm [FUNCTION [ARGS...]]");
     return 2;
@@ -200,6 +203,13 @@ function programOptions(
     env: parseEnv(values.env ?? []),
     dirs: (values.dir ?? []).map(parseDir),
     origin: originFromStreams(Deno.stdin.readable, Deno.stdout.writable),
+    // What isatty() says in the program. Without --debug its stderr goes
+    // nowhere, which is no terminal.
+    terminal: {
+      stdin: Deno.stdin.isTerminal(),
+      stdout: Deno.stdout.isTerminal(),
+      stderr: values.debug === true && Deno.stderr.isTerminal(),
+    },
   };
   if (values.debug) options.debug = Deno.stderr.writable;
   if (values.memory !== undefined) options.memoryLimit = parseBytes(values.memory);

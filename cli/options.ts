@@ -1,6 +1,6 @@
 /**
- * Parsers for `gate call`'s option values. Pure; each throws a RangeError
- * that names the bad value.
+ * `gate call`'s command line: where its options end, and parsers for their
+ * values. Pure; each parser throws a RangeError that names the bad value.
  *
  * @module
  */
@@ -45,4 +45,34 @@ export function parseDir(spec: string): Preopen {
   const guest = at < 0 ? spec : spec.slice(at + 2);
   if (host === "" || guest === "") throw new RangeError(`Bad --dir "${spec}": use HOST[::GUEST]`);
   return { host, guest };
+}
+
+/** `gate call`'s arguments split at FILE.wasm. */
+export interface CallArgs {
+  /** The options before FILE.wasm, each valued one written `--name=VALUE`. */
+  options: string[];
+  /** FILE.wasm and everything after it (FUNCTION, ARGS): never options. */
+  rest: string[];
+}
+
+/**
+ * Splits `gate call [OPTIONS] FILE.wasm [FUNCTION [ARGS...]]` at FILE.wasm:
+ * options are the leading arguments that begin with `--` (an optional `--`
+ * ends them). An option named in `valued` takes the next argument as its
+ * value whatever it looks like, and is rewritten `--name=VALUE`, because
+ * node:util's parseArgs refuses a separate value that begins with a dash
+ * (`--arg -batch`). Unknown options and a missing value are left for
+ * parseArgs to report.
+ */
+export function splitCallArgs(args: readonly string[], valued: ReadonlySet<string>): CallArgs {
+  const options: string[] = [];
+  let i = 0;
+  while (i < args.length && args[i]!.startsWith("--") && args[i] !== "--") {
+    const option = args[i++]!;
+    const name = option.slice(2);
+    if (valued.has(name) && i < args.length) options.push(`${option}=${args[i++]!}`);
+    else options.push(option);
+  }
+  if (args[i] === "--") i++;
+  return { options, rest: args.slice(i) };
 }

@@ -12,8 +12,33 @@ import { FRAME_MAX, ProtocolError, Reader, Writer } from "./_protocol.ts";
 export const Stream = { PACKETS: 0, STDIO: 1, DEBUG: 2 } as const;
 export type Stream = typeof Stream[keyof typeof Stream];
 
-/** PROGRAM flags. */
-export const ProgramFlag = { DEBUG: 0x1, FS: 0x2 } as const;
+/** PROGRAM flags (GATE_PROGRAM_* in native/executor/protocol.h). */
+export const ProgramFlag = {
+  /** WASI stderr goes out as OUTPUT on the debug stream, else it is dropped. */
+  DEBUG: 0x1,
+  /** Calls on fd >= 3 other than the Gate fd go out as FS frames. */
+  FS: 0x2,
+  /** fd 0 is a terminal (isatty() holds); else a pipe. */
+  STDIN_TTY: 0x4,
+  /** fd 1 is a terminal. */
+  STDOUT_TTY: 0x8,
+  /** fd 2 is a terminal. */
+  STDERR_TTY: 0x10,
+} as const;
+
+/** Which stdio descriptors a program sees as terminals. */
+export interface Terminals {
+  stdin?: boolean;
+  stdout?: boolean;
+  stderr?: boolean;
+}
+
+/** The PROGRAM flags that make the given stdio descriptors terminals. */
+export function terminalFlags(terminals: Terminals = {}): number {
+  return (terminals.stdin ? ProgramFlag.STDIN_TTY : 0) |
+    (terminals.stdout ? ProgramFlag.STDOUT_TTY : 0) |
+    (terminals.stderr ? ProgramFlag.STDERR_TTY : 0);
+}
 
 /** GATE_OUTPUT_WINDOW: OUTPUT bytes an instance may have un-ACKed. */
 export const OUTPUT_WINDOW = 256 * 1024;
@@ -22,6 +47,7 @@ export const STREAM_CHUNK = FRAME_MAX - 16 - 4;
 
 /** What a PROGRAM request configures besides the image. */
 export interface ProgramConfig {
+  /** ProgramFlag bits. */
   flags: number;
   /** Preopened directories (fds 3 .. 3 + n - 1 on the Deno side). */
   preopens: number;
@@ -42,6 +68,10 @@ export function encodeProgram(image: number, config: ProgramConfig): Uint8Array 
   if (config.seed.length !== 32) throw new RangeError("The random seed must be 32 bytes");
   if (config.resolution < 1n || config.resolution > 1_000_000_000n) {
     throw new RangeError(`Clock resolution ${config.resolution} ns is not in 1 ns .. 1 s`);
+  }
+  const known = Object.values(ProgramFlag).reduce((all, bit) => all | bit, 0);
+  if (!Number.isInteger(config.flags) || config.flags < 0 || (config.flags & ~known) !== 0) {
+    throw new RangeError(`Unknown PROGRAM flags 0x${config.flags.toString(16)}`);
   }
   const utf8 = new TextEncoder();
   const w = new Writer()

@@ -5,7 +5,9 @@ import {
   encodeAck,
   encodeProgram,
   encodeStreamData,
+  ProgramFlag,
   STREAM_CHUNK,
+  terminalFlags,
 } from "./_program_protocol.ts";
 import { ProtocolError } from "./_protocol.ts";
 
@@ -33,15 +35,42 @@ Deno.test("encodeProgram() lays out the host config of docs/protocol.md", () => 
   assertEquals(p.length, 60 + 4 + 8 + 6 + 4 + 7);
 });
 
-Deno.test("encodeProgram() refuses bad seeds, resolutions and oversized arguments", () => {
+Deno.test("encodeProgram() refuses bad seeds, resolutions, flags and oversized arguments", () => {
   assertThrows(() => encodeProgram(0, { ...config, seed: new Uint8Array(16) }), RangeError);
   assertThrows(() => encodeProgram(0, { ...config, resolution: 0n }), RangeError);
   assertThrows(() => encodeProgram(0, { ...config, resolution: 2_000_000_000n }), RangeError);
+  assertThrows(() => encodeProgram(0, { ...config, flags: 0x20 }), RangeError, "0x20");
+  assertThrows(() => encodeProgram(0, { ...config, flags: -1 }), RangeError);
   assertThrows(
     () => encodeProgram(0, { ...config, args: ["x".repeat(70_000)] }),
     RangeError,
     "at most",
   );
+});
+
+Deno.test("ProgramFlag matches the GATE_PROGRAM_* bits of native/executor/protocol.h", async () => {
+  const header = await Deno.readTextFile(
+    new URL("../native/executor/protocol.h", import.meta.url),
+  );
+  const bits = Object.fromEntries(
+    [...header.matchAll(/^#define GATE_PROGRAM_(\w+) (0x[0-9a-f]+)/gm)].map((
+      m,
+    ) => [m[1]!, Number(m[2])]),
+  );
+  assertEquals(bits, { ...ProgramFlag });
+});
+
+Deno.test("terminalFlags() sets one TTY bit per terminal and none by default", () => {
+  assertEquals(terminalFlags(), 0);
+  assertEquals(terminalFlags({ stdin: false, stdout: false, stderr: false }), 0);
+  assertEquals(terminalFlags({ stdin: true }), ProgramFlag.STDIN_TTY);
+  assertEquals(
+    terminalFlags({ stdout: true, stderr: true }),
+    ProgramFlag.STDOUT_TTY | ProgramFlag.STDERR_TTY,
+  );
+  assertEquals(terminalFlags({ stdin: true, stdout: true, stderr: true }), 0x1c);
+  const p = encodeProgram(0, { ...config, flags: terminalFlags({ stdout: true }) });
+  assertEquals(new DataView(p.buffer).getUint32(4, true), 0x8);
 });
 
 Deno.test("stream frames round-trip and PULL counts are bounded", () => {

@@ -17,11 +17,12 @@ import {
   encodeStreamData,
   ProgramFlag,
   Stream,
+  terminalFlags,
 } from "./_program_protocol.ts";
 import { type Channel } from "./_executor.ts";
 import { channelOf, type Instance, instantiateProgram, Store } from "./instance.ts";
 import { type Module } from "./compile.ts";
-import { ProcessError, TrapError } from "./errors.ts";
+import { ProcessError, type ProcessExit, TrapError } from "./errors.ts";
 import { type Value } from "./values.ts";
 import { Filesystem, type Preopen } from "./_fs.ts";
 import { PacketHost } from "../services/host.ts";
@@ -47,6 +48,14 @@ export interface ProgramOptions {
   stdout?: WritableStream<Uint8Array>;
   /** Where the debug log (WASI stderr) goes; dropped without it. */
   debug?: WritableStream<Uint8Array>;
+  /**
+   * Which of stdin, stdout and stderr the program sees as a terminal
+   * (`isatty()` holds: a character device). Default none: each is a pipe
+   * (a socket stream, as node:wasi reports one), so programs that behave
+   * differently on a terminal (prompts, colours, line buffering) do not.
+   * `gate call` sets them from `Deno.stdin.isTerminal()` and so on.
+   */
+  terminal?: { stdin?: boolean; stdout?: boolean; stderr?: boolean };
   /** Host directories the program may use (docs/files.md); none by default. */
   dirs?: readonly Preopen[];
   /** Services programs discover by name (default: the built-ins). */
@@ -110,7 +119,8 @@ export class Program implements AsyncDisposable {
       const channel = channelOf(store);
       const session = new Session(channel, options, fs);
       const program = new Program(store, channel, session);
-      const flags = (options.debug ? ProgramFlag.DEBUG : 0) | (fs ? ProgramFlag.FS : 0);
+      const flags = (options.debug ? ProgramFlag.DEBUG : 0) | (fs ? ProgramFlag.FS : 0) |
+        terminalFlags(options.terminal);
       const env = Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`);
       program.#instance = await session.guard(
         instantiateProgram(store, module, (image) =>
@@ -144,11 +154,27 @@ export class Program implements AsyncDisposable {
 
   /**
    * Runs an exported function (default `_start`) with its I/O wired.
-   * Resolves with the exit code (proc_exit's, else 0) and results; rejects
-   * with TrapError on a trap (trap "ABI_VIOLATION" when the program broke
-   * the packet protocol), ProcessError when the process ended.
+   * Resolves with the exit code (proc_exit's, else 0) and results once the
+   * program's output has been handed on. Rejects with TrapError on a trap
+   * (trap "ABI_VIOLATION" when the program broke the packet protocol), and
+   * with ProcessError when the process ended: killed, out of CPU time, or
+   * killed by Gate because its I/O failed on this side (a stdout that
+   * cannot be written, say), with that error as the `cause`.
    */
   async run(name = "_start", args: readonly Value[] = []): Promise<ProgramResult> {
+    let result: ProgramResult;
+    try {
+      result = await this.#invoke(name, args);
+    } finally {
+      await this.#session.drain();
+    }
+    // Output written before the program ended may still have failed.
+    const failure = this.#session.failure();
+    if (failure !== undefined) throw failure;
+    return result;
+  }
+
+  async #invoke(name: string, args: readonly Value[]): Promise<ProgramResult> {
     try {
       const results = await this.#session.guard(this.instance.invoke(name, args));
       return { exitCode: 0, results };
@@ -157,18 +183,21 @@ export class Program implements AsyncDisposable {
         return { exitCode: error.exitCode, results: [] };
       }
       throw error;
-    } finally {
-      await this.#session.drain();
     }
   }
 
-  /** Kills the instance process; a run in progress rejects. */
+  /**
+   * Kills the instance process; a run in progress rejects at once, without
+   * waiting for output the caller's streams have not taken yet.
+   */
   kill(): void {
+    this.#session.stop();
     this.#channel.kill();
   }
 
   /** Ends the instance process and releases everything. Idempotent. */
   async close(): Promise<void> {
+    this.#session.stop();
     this.#store.close();
     await this.#session.close();
   }
@@ -200,11 +229,19 @@ class Session {
   readonly #fs: Filesystem | undefined;
   /** Per-stream chains, so writes and reads stay in order. */
   readonly #out: Promise<void>[] = [Promise.resolve(), Promise.resolve(), Promise.resolve()];
+  /** Output writes started and not finished, all streams together. */
+  #writing = 0;
+  /** Resolves on stop(): the program is being killed, nobody waits for its output. */
+  readonly #stopped: Promise<void>;
+  #stop: () => void = () => {};
   readonly #in: Promise<void>[] = [Promise.resolve(), Promise.resolve()];
   /** Input read beyond a PULL's count, per stream. */
   readonly #leftover: (Uint8Array | null)[] = [null, null];
   #stdinEnded = false;
+  /** The program broke a rule: it was killed, and its run traps ABI_VIOLATION. */
   #violation: TrapError | undefined;
+  /** The program's I/O failed on this side: it was killed, through no fault of its own. */
+  #failure: { what: string; cause: unknown } | undefined;
 
   constructor(channel: Channel, options: ProgramOptions, fs: Filesystem | undefined) {
     this.#channel = channel;
@@ -220,35 +257,73 @@ class Session {
     if (options.instanceId !== undefined) hostOptions.instance = options.instanceId;
     this.#packets = new PacketHost(hostOptions);
     channel.onFrame = (frame) => this.#onFrame(frame);
+    this.#stopped = new Promise((resolve) => this.#stop = resolve);
   }
 
-  /** Turns the end of a request caused by a violation into its TrapError. */
+  /**
+   * Turns the end of a request caused by a kill of this session into its
+   * error: the TrapError of a violation, the ProcessError of an I/O failure.
+   */
   async guard<T>(request: Promise<T>): Promise<T> {
     try {
       return await request;
     } catch (error) {
-      if (this.#violation && error instanceof ProcessError) throw this.#violation;
-      throw error;
+      if (!(error instanceof ProcessError)) throw error;
+      throw this.#violation ?? this.failure(error.exit) ?? error;
     }
   }
 
-  /** Waits for output already received to be handed on. */
+  /**
+   * Waits for output already received to be handed on (or to have failed),
+   * or for stop(): a stream that stopped taking output cannot hold up a kill.
+   */
   async drain(): Promise<void> {
-    await Promise.all(this.#out);
+    await Promise.race([Promise.all(this.#out), this.#stopped]);
+  }
+
+  /** The program is being killed or closed: drain() waits no more. Idempotent. */
+  stop(): void {
+    this.#stop();
+  }
+
+  /** The error of an I/O failure that killed the program, if one did. */
+  failure(exit?: ProcessExit): ProcessError | undefined {
+    if (this.#failure === undefined) return undefined;
+    const { what, cause } = this.#failure;
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const pid = this.#channel.pid ? ` ${this.#channel.pid}` : "";
+    return new ProcessError(`Instance process${pid} was killed: ${what} failed: ${reason}`, exit, {
+      cause,
+    });
   }
 
   async close(): Promise<void> {
+    this.stop();
     this.#channel.onFrame = undefined;
     await this.#packets.close();
-    await this.drain();
-    if (this.#debug) await this.#debug.close().catch(() => {});
+    if (this.#debug) {
+      // Closing waits for pending writes: only when there are none, so that
+      // a debug stream that stopped taking output cannot hang close().
+      const closing = this.#debug.close().catch(() => {});
+      if (this.#writing === 0) await closing;
+    }
     this.#fs?.close();
   }
 
   #violate(message: string): void {
-    this.#violation ??= new TrapError(`Trap in the program: ABI violation: ${message}`, {
-      trap: "ABI_VIOLATION",
-    });
+    this.stop();
+    if (this.#failure === undefined) {
+      this.#violation ??= new TrapError(`Trap in the program: ABI violation: ${message}`, {
+        trap: "ABI_VIOLATION",
+      });
+    }
+    this.#channel.kill();
+  }
+
+  /** Kills the program because its I/O failed here: what (failed) and why. */
+  #fail(what: string, cause: unknown): void {
+    this.stop();
+    if (this.#violation === undefined) this.#failure ??= { what, cause };
     this.#channel.kill();
   }
 
@@ -266,14 +341,24 @@ class Session {
     const { stream, data } = decodeStreamData(payload);
     if (stream > Stream.DEBUG || data.length === 0) throw new RangeError(`bad OUTPUT stream`);
     const bytes = data.slice(); // the poll buffer is reused
-    const write = stream === Stream.PACKETS
+    const handOn = stream === Stream.PACKETS
       ? () => this.#packets.write(bytes)
       : stream === Stream.STDIO
       ? () => this.#origin.write(bytes)
       : () => this.#debug?.write(bytes) ?? Promise.resolve();
+    // After a failure the program is being killed: its later output goes nowhere.
+    const write = async () => {
+      if (this.#failure) return;
+      this.#writing++;
+      try {
+        await handOn();
+      } finally {
+        this.#writing--;
+      }
+    };
     this.#out[stream] = this.#out[stream]!.then(write).then(
       () => void this.#channel.post(Msg.ACK, encodeAck(bytes.length)),
-      (error) => this.#violate(`cannot write output: ${(error as Error).message}`),
+      (error) => this.#fail(OUTPUT_NAMES[stream]!, error),
     );
   }
 
@@ -296,7 +381,7 @@ class Session {
         data = data.subarray(0, max);
       }
       this.#channel.post(Msg.INPUT, encodeStreamData(stream, data));
-    }).catch((error) => this.#violate(`cannot read input: ${(error as Error).message}`));
+    }).catch((error) => this.#fail(INPUT_NAMES[stream]!, error));
   }
 
   #fsCall(payload: Uint8Array): void {
@@ -304,6 +389,14 @@ class Session {
     this.#channel.post(Msg.FS_REPLY, this.#fs.call(payload));
   }
 }
+
+/** What failed, by stream, when handing on output or fetching input fails. */
+const OUTPUT_NAMES = [
+  "handing the program's packets to its services",
+  "writing the program's stdout",
+  "writing the program's debug log",
+];
+const INPUT_NAMES = ["reading packets for the program", "reading the program's stdin"];
 
 function originOf(options: ProgramOptions): Origin {
   const stdin = options.stdin;

@@ -1,22 +1,26 @@
-// `gate call`: typed arguments in, results out, traps with a backtrace.
+// `gate call`: typed arguments in, results out, traps with a backtrace;
+// program arguments, and stdio that is a terminal only when it is one.
 import { assert, assertEquals } from "./_assert.ts";
 import { wat } from "./_wat.ts";
+import { PRINT_ARGS, STDIO_FILETYPES } from "./_wasi_probes.ts";
 
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
 const CACHE = new URL("../.cache/cli_call_test/", import.meta.url).pathname;
 
+const DENO_ARGS = [
+  "run",
+  "--allow-ffi",
+  "--allow-read",
+  "--allow-env",
+  `--allow-write=${CACHE}`,
+  CLI,
+];
+
 async function gate(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-ffi",
-      "--allow-read",
-      "--allow-env",
-      `--allow-write=${CACHE}`,
-      CLI,
-      ...args,
-    ],
+    args: [...DENO_ARGS, ...args],
     env: { GATE_CACHE_DIR: CACHE, NO_COLOR: "1" },
+    stdin: "null",
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -71,4 +75,54 @@ Deno.test("gate call refuses bad arguments with exit status 2", async (t) => {
       assert(stderr.includes(message), stderr);
     });
   }
+});
+
+Deno.test("gate call passes --arg values that begin with a dash to the program", async () => {
+  const path = await moduleFile(PRINT_ARGS);
+  const name = path.slice(path.lastIndexOf("/") + 1);
+  const result = await gate("call", "--arg", "-batch", "--arg", "--x=1", "--arg", "-", path);
+  assertEquals(result, { code: 0, stdout: `${name}\n-batch\n--x=1\n-\n`, stderr: "" });
+  const missing = await gate("call", "--arg");
+  assertEquals(missing.code, 2);
+  assert(missing.stderr.includes("--arg"), missing.stderr);
+});
+
+/** Runs `gate call` under script(1), its stdin, stdout and stderr a new terminal. */
+async function gateInTerminal(...args: string[]): Promise<{ code: number; output: string }> {
+  const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+  const command = [Deno.execPath(), ...DENO_ARGS, ...args].map(quote).join(" ");
+  const { code, stdout } = await new Deno.Command("script", {
+    args: ["--quiet", "--return", "--command", command, "/dev/null"],
+    env: { GATE_CACHE_DIR: CACHE, NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code, output: new TextDecoder().decode(stdout).replaceAll("\r\n", "\n") };
+}
+
+function hasScript(): boolean {
+  try {
+    return new Deno.Command("script", { args: ["--version"] }).outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
+// wasi-libc's isatty() holds for a character device (2) without seek rights;
+// a pipe is a socket stream (6), as in node:wasi.
+Deno.test("gate call shows the program its stdio as terminals only when they are", async (t) => {
+  const path = await moduleFile(STDIO_FILETYPES);
+  await t.step("pipes", async () => {
+    assertEquals(await gate("call", path), { code: 0, stdout: "666\n", stderr: "" });
+    assertEquals(await gate("call", "--debug", path), { code: 0, stdout: "666\n", stderr: "" });
+  });
+  await t.step({
+    name: "a terminal (script(1)); stderr only with --debug, else it goes nowhere",
+    ignore: !hasScript(),
+    fn: async () => {
+      assertEquals(await gateInTerminal("call", path), { code: 0, output: "226\n" });
+      assertEquals(await gateInTerminal("call", "--debug", path), { code: 0, output: "222\n" });
+    },
+  });
 });

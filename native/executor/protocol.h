@@ -94,6 +94,11 @@ enum gate_stream {
 /* PROGRAM flags. */
 #define GATE_PROGRAM_DEBUG 0x1 /* send stderr as OUTPUT on GATE_STREAM_DEBUG; else drop it */
 #define GATE_PROGRAM_FS 0x2    /* forward fd >= 3 (but the Gate fd) calls as FS frames */
+/* fd 0, 1, 2 is a terminal: fdstat says character device without seek rights
+ * (isatty() holds); without the bit, a socket stream, as node:wasi says of a pipe */
+#define GATE_PROGRAM_STDIN_TTY 0x4
+#define GATE_PROGRAM_STDOUT_TTY 0x8
+#define GATE_PROGRAM_STDERR_TTY 0x10
 
 /* FS operations (docs/protocol.md has the argument table). */
 enum gate_fs_op {

@@ -143,7 +143,8 @@ static int parse_config(struct gate__host *h, const uint8_t *config, size_t len,
 		gate__read(&r, gate__read32(&r));
 	if (!r.ok || r.left != 0)
 		goto malformed;
-	if (h->flags & ~(uint32_t)(GATE_PROGRAM_DEBUG | GATE_PROGRAM_FS))
+	if (h->flags & ~(uint32_t)(GATE_PROGRAM_DEBUG | GATE_PROGRAM_FS | GATE_PROGRAM_STDIN_TTY |
+				   GATE_PROGRAM_STDOUT_TTY | GATE_PROGRAM_STDERR_TTY))
 		return gate__errorf(err, err_len, GATE_INVALID_ARGUMENT,
 				    "Cannot start program: unknown flags 0x%x", h->flags);
 	if (h->resolution < 1 || h->resolution > 1000000000u)

@@ -10,6 +10,7 @@
 enum kind { K_STDIN, K_STDOUT, K_STDERR, K_GATE, K_FS, K_BAD };
 
 #define FILETYPE_CHARACTER_DEVICE 2
+#define FILETYPE_SOCKET_STREAM 6
 #define RIGHT_FD_READ (1ull << 1)
 #define RIGHT_FD_WRITE (1ull << 6)
 #define RIGHT_FD_FILESTAT_GET (1ull << 21)
@@ -22,6 +23,24 @@ static enum kind kind_of(const struct gate__host *h, uint32_t fd)
 	if (fd == h->gate_fd)
 		return K_GATE;
 	return host_fs_fd(h, fd) ? K_FS : K_BAD;
+}
+
+/*
+ * The filetype of stdio and the Gate fd. wasi-libc's isatty() holds for a
+ * character device without seek rights, so stdio is one only when Deno says
+ * it is a terminal (PROGRAM flags); otherwise, and for the Gate fd, it is a
+ * socket stream, which is what node:wasi reports for a pipe.
+ */
+static uint8_t filetype(const struct gate__host *h, enum kind k)
+{
+	static const uint32_t tty[] = {
+		[K_STDIN] = GATE_PROGRAM_STDIN_TTY,
+		[K_STDOUT] = GATE_PROGRAM_STDOUT_TTY,
+		[K_STDERR] = GATE_PROGRAM_STDERR_TTY,
+	};
+
+	return k <= K_STDERR && (h->flags & tty[k]) ? FILETYPE_CHARACTER_DEVICE
+						    : FILETYPE_SOCKET_STREAM;
 }
 
 /* Forwarded or refused: the calls without a stdio/Gate fd meaning. */
@@ -92,7 +111,7 @@ uint32_t gate__wasi_fd_fdstat_get(struct gate__hostfunc *hf, uint64_t *slots)
 		return 0;
 	}
 	memset(p, 0, 24);
-	p[0] = FILETYPE_CHARACTER_DEVICE;
+	p[0] = filetype(h, k);
 	put64(p + 8, rights[k] | RIGHT_FD_FILESTAT_GET | RIGHT_POLL_FD_READWRITE);
 	slots[0] = 0;
 	return 0;
@@ -114,7 +133,7 @@ uint32_t gate__wasi_fd_filestat_get(struct gate__hostfunc *hf, uint64_t *slots)
 		return 0;
 	}
 	memset(p, 0, 64);
-	p[16] = FILETYPE_CHARACTER_DEVICE;
+	p[16] = filetype(h, k);
 	put64(p + 24, 1); /* nlink */
 	slots[0] = 0;
 	return 0;

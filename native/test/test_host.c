@@ -1,7 +1,7 @@
 /*
  * The host modules without channel traffic: ChaCha20's RFC 8439 vectors,
  * import resolution, args/environ, clocks, random_get, proc_exit, bounds
- * checks (EFAULT), stdio fdstat/filestat, errno table.
+ * checks (EFAULT), stdio fdstat/filestat (terminal or pipe), errno table.
  */
 #include "test.h"
 #include "test_host_util.h"
@@ -125,8 +125,12 @@ TEST(host_config_is_checked)
 	CHECK_EQ(prog_start(&g, wasi_module(), &c, NULL), GATE_INVALID_ARGUMENT);
 	prog_end(&g);
 	c = plain;
-	c.flags = 4;
+	c.flags = 0x20;
 	CHECK_EQ(prog_start(&g, wasi_module(), &c, NULL), GATE_INVALID_ARGUMENT);
+	prog_end(&g);
+	c = plain;
+	c.flags = GATE_PROGRAM_STDIN_TTY | GATE_PROGRAM_STDOUT_TTY | GATE_PROGRAM_STDERR_TTY;
+	CHECK_EQ(prog_start(&g, wasi_module(), &c, NULL), GATE_OK);
 	prog_end(&g);
 	c = plain;
 	c.env = env;
@@ -260,6 +264,48 @@ TEST(host_start_function_may_call_wasi_and_trap)
 	prog_end(&g);
 }
 
+#define RIGHT_SEEK (1ull << 2)
+#define RIGHT_TELL (1ull << 5)
+
+/* isatty() in wasi-libc: a character device without seek or tell rights. */
+static bool isatty_at(struct prog *g, uint32_t fd)
+{
+	uint64_t rights;
+
+	if (pcall(g, "fd_fdstat_get", 2, A(fd), A(64)) != 0)
+		return false;
+	rights = le64(g->mem + 72);
+	return g->mem[64] == 2 && (rights & (RIGHT_SEEK | RIGHT_TELL)) == 0;
+}
+
+TEST(host_stdio_is_a_terminal_only_when_the_config_says_so)
+{
+	static const uint32_t flags[] = {
+		0,
+		GATE_PROGRAM_STDIN_TTY,
+		GATE_PROGRAM_STDOUT_TTY | GATE_PROGRAM_STDERR_TTY,
+		GATE_PROGRAM_STDIN_TTY | GATE_PROGRAM_STDOUT_TTY | GATE_PROGRAM_STDERR_TTY,
+	};
+
+	for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+		struct cfg c = plain;
+		struct prog g;
+
+		c.flags = flags[i];
+		CHECK_EQ(prog_start(&g, wasi_module(), &c, NULL), GATE_OK);
+		for (uint32_t fd = 0; fd <= 2; fd++) {
+			bool tty = flags[i] & (GATE_PROGRAM_STDIN_TTY << fd);
+
+			CHECK_EQ(isatty_at(&g, fd), tty);
+			CHECK_EQ(g.mem[64], tty ? 2 : 6);
+			CHECK_EQ(pcall(&g, "fd_filestat_get", 2, A(fd), A(128)), 0);
+			CHECK_EQ(g.mem[128 + 16], tty ? 2 : 6);
+		}
+		CHECK(!isatty_at(&g, 4)); /* the Gate fd never is */
+		prog_end(&g);
+	}
+}
+
 TEST(host_stdio_fdstat_filestat_and_errnos)
 {
 	struct prog g;
@@ -272,11 +318,12 @@ TEST(host_stdio_fdstat_filestat_and_errnos)
 		}
 		memset(g.mem + 64, 0xff, 64);
 		CHECK_EQ(pcall(&g, "fd_fdstat_get", 2, A(fd), A(64)), 0);
-		CHECK_EQ(g.mem[64], 2);
+		CHECK_EQ(g.mem[64], 6); /* no terminal: a socket stream, as a pipe in node:wasi */
 		CHECK(le64(g.mem + 72) & (fd == 0 || fd == 4 ? 2 : 64));
+		CHECK_EQ(le64(g.mem + 72) & (RIGHT_SEEK | RIGHT_TELL), 0);
 		CHECK_EQ(le64(g.mem + 80), 0);
 		CHECK_EQ(pcall(&g, "fd_filestat_get", 2, A(fd), A(128)), 0);
-		CHECK_EQ(g.mem[128 + 16], 2);
+		CHECK_EQ(g.mem[128 + 16], 6);
 	}
 	CHECK_EQ(pcall(&g, "fd_fdstat_get", 2, A(1), A(8 * 65536 - 23)), W_EFAULT);
 	CHECK_EQ(pcall(&g, "fd_seek", 4, A(1), A(0), A(0), A(0)), W_ESPIPE);

@@ -30,13 +30,13 @@ export interface RunOptions {
   stdin?: Uint8Array;
 }
 
-// Written as --option=VALUE: cli.ts parses with node:util's parseArgs, which
-// refuses "--arg -batch" (a value that starts with a dash) as ambiguous.
+// Written as "--option VALUE", as a user would: values such as "-batch"
+// begin with a dash, which both runners take as a value after an option.
 function optionArgs(options: RunOptions): string[] {
   return [
-    ...(options.args ?? []).map((a) => `--arg=${a}`),
-    ...Object.entries(options.env ?? {}).map(([k, v]) => `--env=${k}=${v}`),
-    ...(options.dirs ?? []).map(([host, guest]) => `--dir=${host}::${guest}`),
+    ...(options.args ?? []).flatMap((a) => ["--arg", a]),
+    ...Object.entries(options.env ?? {}).flatMap(([k, v]) => ["--env", `${k}=${v}`]),
+    ...(options.dirs ?? []).flatMap(([host, guest]) => ["--dir", `${host}::${guest}`]),
   ];
 }
 

@@ -3,7 +3,8 @@
 //
 //   node node_wasi_run.mjs [--arg ARG]... [--env KEY=VALUE]... [--dir HOST[::GUEST]]... FILE.wasm
 //
-// Each option may also be written --option=VALUE, as _run.ts writes them.
+// Each option may also be written --option=VALUE; a value may begin with a
+// dash (--arg -batch), as in `gate call`.
 // argv[0] is the file's base name (as in `gate call`); stdin, stdout and
 // stderr are this process's; the exit status is the program's. Imports from
 // other modules than wasi_snapshot_preview1 are refused, as Gate refuses them.
