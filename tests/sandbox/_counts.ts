@@ -57,3 +57,10 @@ export async function settle<T>(
   }
   return value;
 }
+
+/** Resident set size of a process in bytes (VmRSS), 0 if it is gone. */
+export async function residentBytes(pid: number): Promise<number> {
+  const line = await sh(`grep '^VmRSS:' /proc/${pid}/status 2>/dev/null`);
+  const kib = /(\d+)\s*kB/.exec(line)?.[1];
+  return kib === undefined ? 0 : Number(kib) * 1024;
+}

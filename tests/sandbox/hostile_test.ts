@@ -1,7 +1,7 @@
 // Hostile programs through the normal path (issue #6): each ends with a
 // defined status, and Deno, the executor and other instances keep working.
-// "A program writing output as fast as it can" waits for the program
-// interface (issue #7): there is no output channel to flood yet.
+// Programs that flood their output or input, or poll, exit and trap in the
+// middle of their I/O, are in hostile_program_test.ts (the Program API).
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import { compile, ProcessError, Store, TrapError } from "../../mod.ts";
 import { getExecutor } from "../../ffi/_executor.ts";
