@@ -46,14 +46,22 @@ void gate__compiled_free(struct gate__compiled *c)
 	free(c->code);
 	free(c->func_off);
 	free(c->func_len);
+	free(c->func_frame);
 	free(c->entry_stub);
 	free(c->host_stub);
+	free(c->host_ret);
 	gate__sites_free(&c->sites);
 	memset(c, 0, sizeof(*c));
 }
 
 int gate__compile_module(const struct gate_module *m, struct gate__compiled *out, char *err,
 			 size_t err_len)
+{
+	return gate__compile_module_opts(m, NULL, out, err, err_len);
+}
+
+int gate__compile_module_opts(const struct gate_module *m, const struct gate__compile_opts *opts,
+			      struct gate__compiled *out, char *err, size_t err_len)
 {
 	struct gen g;
 	struct gate__ctx ctx = {.m = (struct gate_module *)m,
@@ -69,6 +77,8 @@ int gate__compile_module(const struct gate_module *m, struct gate__compiled *out
 	memset(out, 0, sizeof(*out));
 	memset(&g, 0, sizeof(g));
 	g.m = m;
+	if (opts)
+		g.opts = *opts;
 	g.sites = &out->sites;
 	gate__vmctx_layout(m->nfuncs, m->ntables, m->ntypes, m->nglobals, &g.vm);
 	gate__x64_init(&g.a, (size_t)1 << 30);
@@ -89,10 +99,12 @@ int gate__compile_module(const struct gate_module *m, struct gate__compiled *out
 	hash = malloc(sizeof(*hash) * hcap);
 	out->func_off = malloc(sizeof(uint32_t) * (m->nfuncs ? m->nfuncs : 1));
 	out->func_len = malloc(sizeof(uint32_t) * (m->nfuncs ? m->nfuncs : 1));
+	out->func_frame = calloc(m->nfuncs ? m->nfuncs : 1, sizeof(uint32_t));
 	out->entry_stub = malloc(sizeof(uint32_t) * (m->ntypes ? m->ntypes : 1));
 	out->host_stub = malloc(sizeof(uint32_t) * (m->ntypes ? m->ntypes : 1));
-	if (!g.funcs || !canon || !hash || !out->func_off || !out->func_len || !out->entry_stub ||
-	    !out->host_stub) {
+	out->host_ret = malloc(sizeof(uint32_t) * (m->ntypes ? m->ntypes : 1));
+	if (!g.funcs || !canon || !hash || !out->func_off || !out->func_len || !out->func_frame ||
+	    !out->entry_stub || !out->host_stub || !out->host_ret) {
 		ret = gate__errorf(err, err_len, GATE_OUT_OF_MEMORY,
 				   "Cannot compile module: out of memory");
 		goto out_free;
@@ -104,6 +116,7 @@ int gate__compile_module(const struct gate_module *m, struct gate__compiled *out
 	for (uint32_t i = 0; i < m->ntypes; i++) {
 		canon[i] = canonical_type(m, i, canon, hash, hcap);
 		out->host_stub[i] = GATE__NONE;
+		out->host_ret[i] = GATE__NONE;
 		if (canon[i] == i) {
 			gate__x64_align(&g.a, 16);
 			out->entry_stub[i] = (uint32_t)gate__x64_offset(&g.a);
@@ -118,9 +131,10 @@ int gate__compile_module(const struct gate_module *m, struct gate__compiled *out
 		if (out->host_stub[c] == GATE__NONE) {
 			gate__x64_align(&g.a, 16);
 			out->host_stub[c] = (uint32_t)gate__x64_offset(&g.a);
-			gen_host_stub(&g, &m->types[c]);
+			out->host_ret[c] = gen_host_stub(&g, &m->types[c]);
 		}
 		out->host_stub[t] = out->host_stub[c];
+		out->host_ret[t] = out->host_ret[c];
 	}
 	for (uint32_t f = 0; f < m->nfunc_imports; f++) {
 		out->func_off[f] = GATE__NONE;
@@ -140,6 +154,7 @@ int gate__compile_module(const struct gate_module *m, struct gate__compiled *out
 			break;
 		out->func_off[f] = start;
 		out->func_len[f] = (uint32_t)gate__x64_offset(&g.a) - start;
+		out->func_frame[f] = g.frame;
 	}
 	gate__body_free(&body);
 	if (ret)
@@ -181,9 +196,24 @@ out_free:
 	return ret;
 }
 
-GATE_API int gate_image_new(const gate_module *module, gate_image **out, char *err, size_t err_len)
+int gate__image_new_opts(const struct gate_module *m, const struct gate__compile_opts *opts,
+			 uint8_t **out, size_t *out_len, char *err, size_t err_len)
 {
 	struct gate__compiled c;
+	int ret;
+
+	ret = gate__compile_module_opts(m, opts, &c, err, err_len);
+	if (ret)
+		return ret;
+	ret = gate__image_write(m, &c, out, out_len);
+	gate__compiled_free(&c);
+	if (ret)
+		return gate__errorf(err, err_len, ret, "Cannot write image: out of memory");
+	return GATE_OK;
+}
+
+GATE_API int gate_image_new(const gate_module *module, gate_image **out, char *err, size_t err_len)
+{
 	gate_image *img;
 	int ret;
 
@@ -194,21 +224,13 @@ GATE_API int gate_image_new(const gate_module *module, gate_image **out, char *e
 	if (img == NULL)
 		return gate__errorf(err, err_len, GATE_OUT_OF_MEMORY,
 				    "Cannot compile module: out of memory");
-	ret = gate__compile_module(module, &c, err, err_len);
-	if (ret)
-		goto out_free_img;
-	ret = gate__image_write(module, &c, &img->bytes, &img->len);
-	gate__compiled_free(&c);
+	ret = gate__image_new_opts(module, NULL, &img->bytes, &img->len, err, err_len);
 	if (ret) {
-		ret = gate__errorf(err, err_len, ret, "Cannot write image: out of memory");
-		goto out_free_img;
+		free(img);
+		return ret;
 	}
 	*out = img;
 	return GATE_OK;
-
-out_free_img:
-	free(img);
-	return ret;
 }
 
 GATE_API void gate_image_free(gate_image *image)

@@ -15,10 +15,11 @@
 
 #include "../wasm/body.h"
 #include "../x64/asm.h"
+#include "image.h"
 #include "vmctx.h"
 
 /* Bump on any change to generated code, vmctx.h or the image format. */
-#define GATE__COMPILER_VERSION 1
+#define GATE__COMPILER_VERSION 2
 
 #define GATE__NONE UINT32_MAX
 
@@ -67,15 +68,6 @@ bool gate__local_weights(const uint8_t *p, const uint8_t *end, uint32_t nlocals,
 
 /* ---- sites and stack maps (frame.c) ---- */
 
-/* A call site: the return address of a call, with the wasm position of the
- * call and the stack map that holds while the callee runs (or GATE__NONE). */
-struct gate__callsite {
-	uint32_t ret;
-	uint32_t func;
-	uint32_t offset;
-	uint32_t map;
-};
-
 /* A memory-access site: an instruction that may fault on a guard page. */
 struct gate__memsite {
 	uint32_t code;
@@ -100,8 +92,8 @@ struct gate__sites {
 };
 
 void gate__sites_free(struct gate__sites *s);
-void gate__sites_call(struct gate__sites *s, uint32_t ret, uint32_t func, uint32_t offset,
-		      uint32_t map);
+/* Appends a call site (image.h); c->ret must grow with each call. */
+void gate__sites_call(struct gate__sites *s, const struct gate__callsite *c);
 void gate__sites_mem(struct gate__sites *s, uint32_t code, uint32_t func, uint32_t offset);
 /* Starts a stack map of n operands; returns its offset in the blob. */
 uint32_t gate__map_begin(struct gate__sites *s, uint32_t n);
@@ -114,18 +106,37 @@ struct gate__compiled {
 	uint32_t code_len;
 	uint32_t *func_off; /* per function (imports: GATE__NONE) */
 	uint32_t *func_len;
+	uint32_t *func_frame; /* per function: bytes below rbp (imports: 0) */
 	uint32_t *entry_stub; /* per type index */
 	uint32_t *host_stub;  /* per type index, GATE__NONE if unused */
+	uint32_t *host_ret;   /* per type index: return offset of the host call in the stub */
 	struct gate__sites sites;
+};
+
+/*
+ * Code generation options. The defaults (all false) are what gate_image_new()
+ * uses; the others exist to measure what a feature costs and to test that
+ * suspended state does not depend on how code was generated.
+ */
+struct gate__compile_opts {
+	bool no_loop_checks; /* no suspend check at loop heads: a loop cannot be suspended */
+	bool no_pins;	     /* keep every local in its frame slot, none in registers */
 };
 
 /* Compiles every function of m; on failure returns a status with err. */
 int gate__compile_module(const struct gate_module *m, struct gate__compiled *out, char *err,
 			 size_t err_len);
+/* The same with options (NULL: the defaults). */
+int gate__compile_module_opts(const struct gate_module *m, const struct gate__compile_opts *opts,
+			      struct gate__compiled *out, char *err, size_t err_len);
 void gate__compiled_free(struct gate__compiled *c);
 
 /* image_write.c: serializes module metadata and compiled code (docs/image.md). */
 int gate__image_write(const struct gate_module *m, const struct gate__compiled *c, uint8_t **out,
 		      size_t *out_len);
+
+/* gate_image_new() with options (NULL: the defaults). */
+int gate__image_new_opts(const struct gate_module *m, const struct gate__compile_opts *opts,
+			 uint8_t **out, size_t *out_len, char *err, size_t err_len);
 
 #endif

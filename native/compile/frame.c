@@ -49,14 +49,13 @@ static bool grow(void **p, uint32_t *cap, uint32_t n, size_t sz)
 	return true;
 }
 
-void gate__sites_call(struct gate__sites *s, uint32_t ret, uint32_t func, uint32_t offset,
-		      uint32_t map)
+void gate__sites_call(struct gate__sites *s, const struct gate__callsite *c)
 {
 	if (!grow((void **)&s->calls, &s->calls_cap, s->ncalls, sizeof(*s->calls))) {
 		s->oom = true;
 		return;
 	}
-	s->calls[s->ncalls++] = (struct gate__callsite){ret, func, offset, map};
+	s->calls[s->ncalls++] = *c;
 }
 
 void gate__sites_mem(struct gate__sites *s, uint32_t code, uint32_t func, uint32_t offset)

@@ -52,6 +52,41 @@ static inline uint64_t gate__image_hash(const uint8_t *p, size_t n)
 	return h ^ (h >> 32);
 }
 
+/*
+ * A call site (section GATE__SEC_CALLSITES): the return address of a call in
+ * the code, what the call is, and the stack map that holds while it is in
+ * progress. Written as 7 little-endian u32 (kind, helper and pad share one).
+ * The runtime walks frames with these (backtraces) and suspends and resumes
+ * at them (docs/runtime.md, "Suspend and resume").
+ */
+enum gate__site_kind {
+	GATE__SITE_TRAP = 0,	    /* an out-of-line trap: a backtrace entry only */
+	GATE__SITE_STUB_TRAP = 1,   /* the trap of a host-call stub: func is GATE__NONE */
+	GATE__SITE_ENTRY = 2,	    /* safepoint at entry (offset: the first instruction) */
+	GATE__SITE_LOOP = 3,	    /* safepoint at a loop head (offset: the loop) */
+	GATE__SITE_CALL = 4,	    /* call: a = the callee's function index */
+	GATE__SITE_CALL_INDIRECT = 5, /* call_indirect to this instance: a = type, b = table */
+	GATE__SITE_CALL_INDIRECT_X = 6, /* the same, to another instance or the host */
+	GATE__SITE_HELPER = 7,	    /* runtime helper `helper`: a, b its immediates */
+	GATE__SITE_HELPER_TRAP = 8, /* the trap after helper `helper`, with its map */
+	GATE__SITE_KINDS
+};
+
+struct gate__callsite {
+	uint32_t ret;	 /* code offset of the return address */
+	uint32_t func;	 /* function index, GATE__NONE for a stub */
+	uint32_t offset; /* bytecode offset (module) of the instruction */
+	uint32_t map;	 /* stack map offset in the blob, or GATE__NONE */
+	uint8_t kind;	 /* enum gate__site_kind */
+	uint8_t helper;	 /* enum gate__helper for the HELPER kinds */
+	uint16_t pad;
+	uint32_t a, b;
+};
+
+#define GATE__CALLSITE_SIZE 28
+
+_Static_assert(sizeof(struct gate__callsite) == GATE__CALLSITE_SIZE, "packed as in the image");
+
 /* A constant expression: op is the wasm opcode, v its immediate (the bits
  * of a constant, a reference type, a function or global index). */
 struct gate__iexpr {

@@ -134,6 +134,18 @@ static void expr_at(struct wbuf *w, const struct gate_module *m, uint32_t off)
 	expr(w, &e);
 }
 
+/* The declared locals of a validated body at p: u32 n, n x {u32 count, u8 type}. */
+static void local_runs(struct wbuf *w, const uint8_t *p)
+{
+	uint32_t n = gate__next_u32(&p);
+
+	u32(w, n);
+	for (uint32_t i = 0; i < n; i++) {
+		u32(w, gate__next_u32(&p));
+		u8(w, *p++);
+	}
+}
+
 static int by_ret(const void *a, const void *b)
 {
 	uint32_t x = ((const struct gate__callsite *)a)->ret,
@@ -156,8 +168,8 @@ int gate__image_write(const struct gate_module *m, const struct gate__compiled *
 	struct wbuf w = {0};
 	size_t s;
 
-	w.cap = (size_t)c->code_len + 16ull * c->sites.ncalls + 12ull * c->sites.nmems +
-		c->sites.maps_len + m->size + 4096;
+	w.cap = (size_t)c->code_len + (size_t)GATE__CALLSITE_SIZE * c->sites.ncalls +
+		12ull * c->sites.nmems + c->sites.maps_len + m->size + 4096;
 	w.p = malloc(w.cap);
 	if (w.p == NULL)
 		w.cap = 0;
@@ -177,6 +189,7 @@ int gate__image_write(const struct gate_module *m, const struct gate__compiled *
 		put(&w, t->types, t->nparams + t->nresults);
 		u32(&w, c->entry_stub[i]);
 		u32(&w, c->host_stub[i]);
+		u32(&w, c->host_ret[i]);
 	}
 	end(&w, s);
 
@@ -206,6 +219,11 @@ int gate__image_write(const struct gate_module *m, const struct gate__compiled *
 			span(&w, m, *name);
 		else
 			u32(&w, 0);
+		u32(&w, c->func_frame[f]);
+		if (f < m->nfunc_imports)
+			u32(&w, 0);
+		else
+			local_runs(&w, m->bytes + m->code[f - m->nfunc_imports].off);
 	}
 	end(&w, s);
 

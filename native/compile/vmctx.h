@@ -81,6 +81,7 @@ struct gate__vmctx_head {
 	void *trap;			/* void gate__rt_trap(kind, pc, fp), noreturn */
 	void *safepoint;		/* uint64_t (vmctx, fp): the new r13 */
 	void *instance;			/* runtime's struct, opaque to code */
+	const volatile uint8_t *suspend; /* the store's suspend request flag (0 or 1) */
 	void *helpers[GATE__H_COUNT];
 };
 
@@ -88,7 +89,11 @@ struct gate__vmctx_head {
 #define GATE__VM_MEMORY 8
 #define GATE__VM_TRAP 16
 #define GATE__VM_SAFEPOINT 24
-#define GATE__VM_HELPER(h) (40 + 8 * (h))
+#define GATE__VM_SUSPEND 40
+#define GATE__VM_HELPER(h) (48 + 8 * (h))
+
+_Static_assert(offsetof(struct gate__vmctx_head, suspend) == GATE__VM_SUSPEND, "vmctx layout");
+_Static_assert(offsetof(struct gate__vmctx_head, helpers) == GATE__VM_HELPER(0), "vmctx layout");
 
 /*
  * After the head, per module: funcrefs[nfuncs] (pointers), tables[ntables]
@@ -117,7 +122,10 @@ static inline void gate__vmctx_layout(uint32_t nfuncs, uint32_t ntables, uint32_
 }
 
 /* The suspend request: bit 63 of r13, so `cmp rsp, r13; jb` sees it and a
- * loop header tests it with `test r13, r13; js`. */
+ * loop header tests it with `test r13, r13; js`. Code coming back from C
+ * (entry stubs, after calls that may reach the host and after helpers) ors
+ * the store's flag (head->suspend) into it, so that a request made while C
+ * ran is not lost. */
 #define GATE__SUSPEND_BIT (1ull << 63)
 
 /* Stubs, per signature, in the image's code (x64_stubs.c):
@@ -126,6 +134,14 @@ static inline void gate__vmctx_layout(uint32_t nfuncs, uint32_t ntables, uint32_
  *   host:   called with the wasm ABI and r14 = struct gate__hostfunc *;
  *           calls hf->call(hf, slots) with args in slots, results back in slots */
 typedef void (*gate__entry_fn)(void *vmctx, void *code, uint64_t *slots, uint64_t r13);
+
+/* A host-call stub's frame for a signature of n = max(params, results)
+ * values: [rbp - 8] the struct gate__hostfunc (r14), and the value slots at
+ * rbp - gate__host_stub_frame(n), which is also rsp while C runs. */
+static inline uint32_t gate__host_stub_frame(uint32_t n)
+{
+	return ((n + 1) * 8 + 15) & ~15u;
+}
 
 struct gate__hostfunc;
 typedef uint32_t (*gate__host_call)(struct gate__hostfunc *hf, uint64_t *slots);

@@ -471,18 +471,38 @@ void gen_memsite(struct gen *g)
 	gate__sites_mem(g->sites, (uint32_t)gate__x64_offset(&g->a), g->func, g->offset);
 }
 
-/* Records the stack map of operands [0, n) and the call site ending here. */
-static void callsite(struct gen *g, uint32_t n, bool with_map)
+void gen_or_suspend(struct gen *g, enum x64_reg r)
 {
-	uint32_t map = GATE__NONE;
+	gate__x64_load(&g->a, X64_S64, r, x64_mem(X64_R14, GATE__VM_SUSPEND));
+	gate__x64_movzx_rm(&g->a, X64_S32, X64_S8, r, x64_mem(r, 0));
+	gate__x64_shift_ri(&g->a, X64_SHL, X64_S64, r, 63);
+	gate__x64_alu_rr(&g->a, X64_OR, X64_S64, X64_R13, r);
+}
 
-	if (with_map) {
-		map = gate__map_begin(g->sites, n);
-		for (uint32_t h = 0; h < n; h++)
-			gate__map_value(g->sites, g->st[h].type, g->st[h].kind == V_CONST,
-					g->st[h].k);
-	}
-	gate__sites_call(g->sites, (uint32_t)gate__x64_offset(&g->a), g->func, g->offset, map);
+/* The stack map of operands [0, n): constants with their values. */
+static uint32_t stack_map(struct gen *g, uint32_t n)
+{
+	uint32_t map = gate__map_begin(g->sites, n);
+
+	for (uint32_t h = 0; h < n; h++)
+		gate__map_value(g->sites, g->st[h].type, g->st[h].kind == V_CONST, g->st[h].k);
+	return map;
+}
+
+/* Records the call site whose return address is here. */
+static void site(struct gen *g, uint8_t kind, uint32_t offset, uint32_t map, uint32_t a,
+		 uint32_t b, uint8_t helper)
+{
+	struct gate__callsite c = {.ret = (uint32_t)gate__x64_offset(&g->a),
+				   .func = g->func,
+				   .offset = offset,
+				   .map = map,
+				   .kind = kind,
+				   .helper = helper,
+				   .a = a,
+				   .b = b};
+
+	gate__sites_call(g->sites, &c);
 }
 
 /* ---- parallel moves (calls, returns, helper calls) ---- */
@@ -730,13 +750,13 @@ static void gen_call(struct gen *g, const struct gate__functype *ft, enum call_k
 	switch (kind) {
 	case CALL_DIRECT:
 		gate__x64_call(&g->a, &g->funcs[index]);
-		callsite(g, g->sp, true);
+		site(g, GATE__SITE_CALL, g->offset, stack_map(g, g->sp), index, 0, 0);
 		break;
 	case CALL_IMPORT:
 		gate__x64_load(&g->a, X64_S64, X64_R10,
 			       x64_mem(X64_R14, (int32_t)(g->vm.funcs + 8 * index)));
 		call_funcref(g);
-		callsite(g, g->sp, true);
+		site(g, GATE__SITE_CALL, g->offset, stack_map(g, g->sp), index, 0, 0);
 		break;
 	case CALL_INDIRECT:
 		/* bounds check with the index clamped for speculation (Spectre v1) */
@@ -764,14 +784,18 @@ static void gen_call(struct gen *g, const struct gate__functype *ft, enum call_k
 					 x64_mem(X64_R10, GATE__FUNCREF_VMCTX));
 			gate__x64_jcc_short(&g->a, X64_NE, &cross);
 			gate__x64_call_m(&g->a, x64_mem(X64_R10, GATE__FUNCREF_CODE));
-			callsite(g, g->sp, true);
+			site(g, GATE__SITE_CALL_INDIRECT, g->offset, stack_map(g, g->sp), type,
+			     table, 0);
 			gate__x64_jmp(&g->a, &done);
 			gate__x64_bind(&g->a, &cross);
 			call_funcref(g);
-			callsite(g, g->sp, true);
+			site(g, GATE__SITE_CALL_INDIRECT_X, g->offset, stack_map(g, g->sp), type,
+			     table, 0);
 			gate__x64_load(&g->a, X64_S64, X64_R14,
 				       x64_mem(X64_RBP, GATE__VMCTX_SAVE_DISP));
 			gate__x64_load(&g->a, X64_S64, X64_R15, x64_mem(X64_R14, GATE__VM_MEMBASE));
+			/* the callee may have been the host */
+			gen_or_suspend(g, SCRATCH);
 			gate__x64_bind(&g->a, &done);
 		}
 		break;
@@ -779,6 +803,7 @@ static void gen_call(struct gen *g, const struct gate__functype *ft, enum call_k
 	if (kind == CALL_IMPORT) {
 		gate__x64_load(&g->a, X64_S64, X64_R14, x64_mem(X64_RBP, GATE__VMCTX_SAVE_DISP));
 		gate__x64_load(&g->a, X64_S64, X64_R15, x64_mem(X64_R14, GATE__VM_MEMBASE));
+		gen_or_suspend(g, SCRATCH);
 	}
 	/* results: registers as returned, stack ones copied to their slots */
 	{
@@ -808,7 +833,7 @@ static void helper_call(struct gen *g, enum gate__helper h, const uint64_t *imm,
 {
 	struct move pre[3];
 	uint8_t t[8];
-	uint32_t below = g->sp - nargs;
+	uint32_t below = g->sp - nargs, map;
 
 	for (uint32_t i = 0; i < below; i++) {
 		if (g->st[i].kind != V_CONST)
@@ -827,13 +852,19 @@ static void helper_call(struct gen *g, enum gate__helper h, const uint64_t *imm,
 	place(g, t, nargs, gp_args + 1 + nimm, 5 - nimm, NULL, 0, X64_RSP, 0, pre, 1 + nimm);
 	drop_n(g, nargs);
 	gate__x64_call_m(&g->a, x64_mem(X64_R14, GATE__VM_HELPER(h)));
-	callsite(g, g->sp, true);
+	map = stack_map(g, g->sp);
+	site(g, GATE__SITE_HELPER, g->offset, map, nimm > 0 ? (uint32_t)imm[0] : 0,
+	     nimm > 1 ? (uint32_t)imm[1] : 0, (uint8_t)h);
 	g->used = 0;
+	/* a request made while the helper ran reaches the next safepoint */
+	gen_or_suspend(g, SCRATCH);
 	if (traps) {
 		struct ool *o;
 
 		gate__x64_test_rr(&g->a, X64_S32, X64_RAX, X64_RAX);
 		o = add_ool(g, OOL_TRAP_EAX);
+		o->helper = (uint8_t)h;
+		o->map = map;
 		gate__x64_jcc(&g->a, X64_NE, &o->label);
 	}
 	g->pin_valid = 0;
@@ -1037,6 +1068,8 @@ static void loop_head(struct gen *g, const struct gate__blocktype *bt)
 	gate__x64_align(&g->a, 32);
 	gate__x64_bind(&g->a, &f->label);
 	g->pin_dirty = ~0u;
+	if (g->opts.no_loop_checks)
+		return;
 	/* safepoint: the suspend request is bit 63 of r13 */
 	gate__x64_test_rr(&g->a, X64_S64, X64_R13, X64_R13);
 	o = add_ool(g, OOL_LOOP);
@@ -1400,7 +1433,7 @@ static void choose_pins(struct gen *g, const struct gate__body *b)
 	}
 	memset(g->pin, NOPIN, n);
 	memset(g->weights, 0, 4ull * n);
-	if (n == 0 || !gate__local_weights(p, p + c->size, n, g->weights))
+	if (n == 0 || g->opts.no_pins || !gate__local_weights(p, p + c->size, n, g->weights))
 		return;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t w = g->weights[i], k, cap;
@@ -1455,6 +1488,7 @@ static int begin_function(void *ctx, const struct gate__body *b, uint32_t func,
 	g->nlocals = b->nlocals;
 	g->sp = g->max_sp = g->ncf = g->nool = 0;
 	g->used = g->locked = g->nlocalrefs = g->max_out = 0;
+	g->first = GATE__NONE;
 	g->dead = false;
 	choose_pins(g, b);
 	gate__x64_align(&g->a, 16);
@@ -1491,6 +1525,8 @@ static int on_instr(void *ctx, const struct gate__body *b, const struct gate__in
 
 	(void)b;
 	g->offset = in->offset;
+	if (g->first == GATE__NONE)
+		g->first = in->offset;
 	g->locked = 0;
 	if (g->oom)
 		return gen_fail(g, GATE_OUT_OF_MEMORY, "out of memory");
@@ -1615,14 +1651,14 @@ static int end_function(void *ctx, const struct gate__body *b)
 		case OOL_TRAP:
 			gate__x64_mov_ri(&g->a, X64_S32, X64_RDI, o->trap);
 			gate__x64_call(&g->a, &g->trap_common);
-			gate__sites_call(g->sites, (uint32_t)gate__x64_offset(&g->a), g->func,
-					 o->offset, GATE__NONE);
+			site(g, GATE__SITE_TRAP, o->offset, GATE__NONE, 0, 0, 0);
 			break;
 		case OOL_TRAP_EAX:
+			/* the helper's frame state: a suspension inside it
+			 * (GATE_TRAP_SUSPENDED) resumes at the helper's call */
 			gate__x64_mov_rr(&g->a, X64_S32, X64_RDI, X64_RAX);
 			gate__x64_call(&g->a, &g->trap_common);
-			gate__sites_call(g->sites, (uint32_t)gate__x64_offset(&g->a), g->func,
-					 o->offset, GATE__NONE);
+			site(g, GATE__SITE_HELPER_TRAP, o->offset, o->map, 0, 0, o->helper);
 			break;
 		case OOL_LOOP:
 			/* at a loop head every pinned local is in its register */
@@ -1631,9 +1667,10 @@ static int end_function(void *ctx, const struct gate__body *b)
 			gate__x64_mov_rr(&g->a, X64_S64, X64_RDI, X64_R14);
 			gate__x64_mov_rr(&g->a, X64_S64, X64_RSI, X64_RBP);
 			gate__x64_call_m(&g->a, x64_mem(X64_R14, GATE__VM_SAFEPOINT));
-			gate__sites_call(g->sites, (uint32_t)gate__x64_offset(&g->a), g->func,
-					 o->offset, o->map);
+			site(g, GATE__SITE_LOOP, o->offset, o->map, 0, 0, 0);
 			gate__x64_mov_rr(&g->a, X64_S64, X64_R13, X64_RAX);
+			/* a request made after the runtime looked */
+			gen_or_suspend(g, SCRATCH);
 			pin_load(g);
 			gate__x64_jmp(&g->a, &o->back);
 			break;
@@ -1651,9 +1688,10 @@ static int end_function(void *ctx, const struct gate__body *b)
 			gate__x64_mov_rr(&g->a, X64_S64, X64_RDI, X64_R14);
 			gate__x64_mov_rr(&g->a, X64_S64, X64_RSI, X64_RBP);
 			gate__x64_call_m(&g->a, x64_mem(X64_R14, GATE__VM_SAFEPOINT));
-			gate__sites_call(g->sites, (uint32_t)gate__x64_offset(&g->a), g->func,
-					 code->off, gate__map_begin(g->sites, 0));
+			/* a resumed frame "about to run the first instruction" */
+			site(g, GATE__SITE_ENTRY, g->first, gate__map_begin(g->sites, 0), 0, 0, 0);
 			gate__x64_mov_rr(&g->a, X64_S64, X64_R13, X64_RAX);
+			gen_or_suspend(g, SCRATCH);
 			pin_load(g);
 			gate__x64_jmp(&g->a, &o->back);
 			gate__x64_bind(&g->a, &ovf);
@@ -1662,14 +1700,14 @@ static int end_function(void *ctx, const struct gate__body *b)
 			gate__x64_mov_rr(&g->a, X64_S64, X64_RSP, X64_RBP);
 			gate__x64_mov_ri(&g->a, X64_S32, X64_RDI, GATE_TRAP_CALL_STACK_EXHAUSTED);
 			gate__x64_call(&g->a, &g->trap_common);
-			gate__sites_call(g->sites, (uint32_t)gate__x64_offset(&g->a), g->func,
-					 code->off, GATE__NONE);
+			site(g, GATE__SITE_TRAP, code->off, GATE__NONE, 0, 0, 0);
 			break;
 		}
 		}
 	}
 	frame = 8 + 8 * (g->nlocals + g->max_sp) + 8 * g->max_out;
 	frame = (frame + 15) & ~15u;
+	g->frame = frame;
 	if (gate__x64_error(&g->a) == X64_OK)
 		gate__x64_patch32(&g->a, g->frame_patch, frame);
 	if (g->oom || g->sites->oom)

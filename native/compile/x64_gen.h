@@ -62,6 +62,7 @@ struct ool {
 	struct x64_label label, back;
 	uint8_t what;
 	uint8_t trap;
+	uint8_t helper;	 /* OOL_TRAP_EAX: the helper whose status it is */
 	uint32_t offset; /* bytecode offset */
 	uint32_t map;
 };
@@ -76,6 +77,7 @@ struct move {
 
 struct gen {
 	const struct gate_module *m;
+	struct gate__compile_opts opts;
 	struct x64_asm a;
 	struct gate__sites *sites;
 	struct gate__vmctx_layout vm;
@@ -103,6 +105,8 @@ struct gen {
 	uint32_t nlocalrefs;
 	uint32_t max_out;
 	uint32_t frame_patch;
+	uint32_t frame;	 /* the finished function's frame size (bytes below rbp) */
+	uint32_t first;	 /* bytecode offset of its first instruction */
 	bool dead;
 	bool oom;
 	bool internal; /* a compiler bug was caught: refuse the module */
@@ -183,6 +187,9 @@ void gen_helper_call(struct gen *g, enum gate__helper h, uint32_t nargs, bool tr
 int gen_helper_imm(struct gen *g, enum gate__helper h, uint64_t a, uint64_t b, uint32_t nimm,
 		   uint32_t nargs, bool traps, uint8_t result);
 void gen_memsite(struct gen *g);
+/* or r13 with the suspend bit if the store's flag is set (vmctx.h); uses
+ * scratch, clobbers the flags. */
+void gen_or_suspend(struct gen *g, enum x64_reg scratch);
 int gen_fail(struct gen *g, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* x64_ops.c: returns 0, or a status for an instruction it cannot compile. */
@@ -192,6 +199,6 @@ int gen_op(struct gen *g, const struct gate__instr *in);
 void gen_trap_common(struct gen *g);
 void gen_kpool(struct gen *g);
 void gen_entry_stub(struct gen *g, const struct gate__functype *t);
-void gen_host_stub(struct gen *g, const struct gate__functype *t);
+uint32_t gen_host_stub(struct gen *g, const struct gate__functype *t);
 
 #endif

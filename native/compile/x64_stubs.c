@@ -156,6 +156,8 @@ void gen_entry_stub(struct gen *g, const struct gate__functype *t)
 			load_slot(g, t->types[i], l[i].reg, src);
 		}
 	}
+	/* a suspend request made while C ran reaches the code (vmctx.h) */
+	gen_or_suspend(g, X64_RAX);
 	gate__x64_call_r(&g->a, X64_R11);
 	gate__x64_load(&g->a, X64_S64, X64_R10, x64_mem(X64_RBP, -48));
 	gate__abi_assign(gate__results(t), nr, A->gp_rets, A->ngp_rets, A->fp_rets, A->nfp_rets, l);
@@ -178,23 +180,24 @@ void gen_entry_stub(struct gen *g, const struct gate__functype *t)
 }
 
 /*
- * Called with the wasm ABI and r14 = struct gate__hostfunc: spills the
- * arguments to slots on the stack, calls hf->call(hf, slots) and loads the
- * results from the same slots. A nonzero status becomes a trap of that kind.
+ * Called with the wasm ABI and r14 = struct gate__hostfunc: keeps r14 at
+ * [rbp - 8] (a suspension names the import by it), spills the arguments to
+ * slots at rsp, calls hf->call(hf, slots) and loads the results from the
+ * same slots. A nonzero status becomes a trap of that kind. Returns the code
+ * offset of the host call's return address (a resume lands there).
  */
-void gen_host_stub(struct gen *g, const struct gate__functype *t)
+uint32_t gen_host_stub(struct gen *g, const struct gate__functype *t)
 {
 	const struct gate__abi_regs *A = &gate__x64_abi;
-	uint32_t np = t->nparams, nr = t->nresults, n = np > nr ? np : nr, area;
+	uint32_t np = t->nparams, nr = t->nresults, n = np > nr ? np : nr, ret;
 	struct gate__abi_loc *l = abi(g, n);
 	struct x64_label trap = {0};
 
 	gate__x64_align(&g->a, 16);
 	gate__x64_push(&g->a, X64_RBP);
 	gate__x64_mov_rr(&g->a, X64_S64, X64_RBP, X64_RSP);
-	area = (n * 8 + 15) & ~15u;
-	if (area)
-		gate__x64_alu_ri(&g->a, X64_SUB, X64_S64, X64_RSP, (int32_t)area);
+	gate__x64_alu_ri(&g->a, X64_SUB, X64_S64, X64_RSP, (int32_t)gate__host_stub_frame(n));
+	gate__x64_store(&g->a, X64_S64, x64_mem(X64_RBP, -8), X64_R14);
 	gate__abi_assign(t->types, np, A->gp_args, A->ngp_args, A->fp_args, A->nfp_args, l);
 	for (uint32_t i = 0; i < np; i++) {
 		struct x64_mem dst = x64_mem(X64_RSP, 8 * (int32_t)i);
@@ -210,6 +213,7 @@ void gen_host_stub(struct gen *g, const struct gate__functype *t)
 	gate__x64_mov_rr(&g->a, X64_S64, X64_RDI, X64_R14);
 	gate__x64_mov_rr(&g->a, X64_S64, X64_RSI, X64_RSP);
 	gate__x64_call_m(&g->a, x64_mem(X64_R14, (int32_t)GATE__HOSTFUNC_CALL));
+	ret = (uint32_t)gate__x64_offset(&g->a);
 	gate__x64_test_rr(&g->a, X64_S32, X64_RAX, X64_RAX);
 	gate__x64_jcc(&g->a, X64_NE, &trap);
 	gate__abi_assign(gate__results(t), nr, A->gp_rets, A->ngp_rets, A->fp_rets, A->nfp_rets, l);
@@ -231,5 +235,13 @@ void gen_host_stub(struct gen *g, const struct gate__functype *t)
 	gate__x64_mov_rr(&g->a, X64_S32, X64_RDI, X64_RAX);
 	gate__x64_call(&g->a, &g->trap_common);
 	/* not a wasm frame: the backtrace skips it */
-	gate__sites_call(g->sites, (uint32_t)gate__x64_offset(&g->a), GATE__NONE, 0, GATE__NONE);
+	{
+		struct gate__callsite c = {.ret = (uint32_t)gate__x64_offset(&g->a),
+					   .func = GATE__NONE,
+					   .map = GATE__NONE,
+					   .kind = GATE__SITE_STUB_TRAP};
+
+		gate__sites_call(g->sites, &c);
+	}
+	return ret;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "../wasm/module.h"
 #include "rt_internal.h"
 
 /* Bounds tables so that a program cannot make the runtime allocate
@@ -53,14 +54,50 @@ static uint64_t mem_bytes(void *vmctx)
 	return (uint64_t)((struct gate__vmctx_head *)vmctx)->memory->pages * GATE__PAGE_SIZE;
 }
 
-static uint32_t memory_fill(void *vmctx, uint32_t d, uint32_t val, uint32_t n)
+/*
+ * Bulk instructions run in pieces of GATE__RT_BULK_BYTES. After each piece
+ * but the last, a suspend request stops them: the part not done is left in
+ * store->pending and GATE_TRAP_SUSPENDED goes back to the code, which traps
+ * with it; the suspension names the instruction with these operands
+ * (portable.h), and a resume runs it again with them. Bounds are checked
+ * for the whole instruction before the first piece, as the spec requires.
+ */
+static bool stop(void)
 {
-	if (!fits(d, n, mem_bytes(vmctx)))
-		return GATE_TRAP_MEMORY_OUT_OF_BOUNDS;
-	memset(((struct gate__vmctx_head *)vmctx)->membase + d, (int)(val & 0xff), n);
-	return 0;
+	struct gate__store *s = gate__rt_current;
+
+	return s && s->suspend;
 }
 
+static uint32_t pending(uint32_t op, uint64_t a, uint8_t tb, uint64_t b, uint64_t c)
+{
+	gate__rt_current->pending = (struct gate__rt_pending){
+		op, 3, { GATE__I32, tb, GATE__I32 }, { a, b, c } };
+	return GATE_TRAP_SUSPENDED;
+}
+
+static uint32_t memory_fill(void *vmctx, uint32_t d, uint32_t val, uint32_t n)
+{
+	uint8_t *base = ((struct gate__vmctx_head *)vmctx)->membase;
+
+	if (!fits(d, n, mem_bytes(vmctx)))
+		return GATE_TRAP_MEMORY_OUT_OF_BOUNDS;
+	for (;;) {
+		uint32_t k = n < GATE__RT_BULK_BYTES ? n : GATE__RT_BULK_BYTES;
+
+		memset(base + d, (int)(val & 0xff), k);
+		d += k;
+		n -= k;
+		if (n == 0)
+			return 0;
+		if (stop())
+			return pending(GATE_PHOST_MEMORY_FILL, d, GATE__I32, val, n);
+	}
+}
+
+/* Forward when the destination is below the source, else from the end:
+ * either way the source of the part not done is not yet overwritten, so
+ * what is left is a plain copy of its own. */
 static uint32_t memory_copy(void *vmctx, uint32_t d, uint32_t s, uint32_t n)
 {
 	uint8_t *base = ((struct gate__vmctx_head *)vmctx)->membase;
@@ -68,8 +105,22 @@ static uint32_t memory_copy(void *vmctx, uint32_t d, uint32_t s, uint32_t n)
 
 	if (!fits(d, n, size) || !fits(s, n, size))
 		return GATE_TRAP_MEMORY_OUT_OF_BOUNDS;
-	memmove(base + d, base + s, n);
-	return 0;
+	for (;;) {
+		uint32_t k = n < GATE__RT_BULK_BYTES ? n : GATE__RT_BULK_BYTES;
+
+		if (d <= s) {
+			memmove(base + d, base + s, k);
+			d += k;
+			s += k;
+		} else {
+			memmove(base + d + (n - k), base + s + (n - k), k);
+		}
+		n -= k;
+		if (n == 0)
+			return 0;
+		if (stop())
+			return pending(GATE_PHOST_MEMORY_COPY, d, GATE__I32, s, n);
+	}
 }
 
 uint32_t gate__rt_memory_init(struct rt_instance *inst, uint32_t seg, uint32_t d, uint32_t s,
@@ -89,7 +140,23 @@ uint32_t gate__rt_memory_init(struct rt_instance *inst, uint32_t seg, uint32_t d
 
 static uint32_t memory_init(void *vmctx, uint32_t seg, uint32_t d, uint32_t s, uint32_t n)
 {
-	return gate__rt_memory_init(inst_of(vmctx), seg, d, s, n);
+	struct rt_instance *inst = inst_of(vmctx);
+	uint32_t len = inst->data_dropped[seg] ? 0 : inst->img->datas[seg].len;
+
+	if (!fits(s, n, len) || !fits(d, n, mem_bytes(vmctx)))
+		return GATE_TRAP_MEMORY_OUT_OF_BOUNDS;
+	for (;;) {
+		uint32_t k = n < GATE__RT_BULK_BYTES ? n : GATE__RT_BULK_BYTES;
+
+		gate__rt_memory_init(inst, seg, d, s, k);
+		d += k;
+		s += k;
+		n -= k;
+		if (n == 0)
+			return 0;
+		if (stop())
+			return pending(GATE_PHOST_MEMORY_INIT, d, GATE__I32, s, n);
+	}
 }
 
 static void data_drop(void *vmctx, uint32_t seg)
@@ -123,17 +190,30 @@ static uint32_t table_grow(void *vmctx, uint32_t t, uint64_t ref, uint32_t delta
 	return old;
 }
 
+/* Table pieces: as many elements as GATE__RT_BULK_BYTES of memory. */
+#define TABLE_PIECE (GATE__RT_BULK_BYTES / 8)
+
 static uint32_t table_fill(void *vmctx, uint32_t t, uint32_t i, uint64_t ref, uint32_t n)
 {
 	struct gate__rt_table *tb = table_of(inst_of(vmctx), t);
 
 	if (!fits(i, n, tb->size))
 		return GATE_TRAP_TABLE_OUT_OF_BOUNDS;
-	for (uint32_t k = 0; k < n; k++)
-		tb->elems[i + k] = ref;
-	return 0;
+	for (;;) {
+		uint32_t k = n < TABLE_PIECE ? n : TABLE_PIECE;
+
+		for (uint32_t e = 0; e < k; e++)
+			tb->elems[i + e] = ref;
+		i += k;
+		n -= k;
+		if (n == 0)
+			return 0;
+		if (stop())
+			return pending(GATE_PHOST_TABLE_FILL, i, tb->type, ref, n);
+	}
 }
 
+/* In pieces as memory_copy. */
 static uint32_t table_copy(void *vmctx, uint32_t dt, uint32_t st, uint32_t d, uint32_t s, uint32_t n)
 {
 	struct rt_instance *inst = inst_of(vmctx);
@@ -141,8 +221,22 @@ static uint32_t table_copy(void *vmctx, uint32_t dt, uint32_t st, uint32_t d, ui
 
 	if (!fits(d, n, dst->size) || !fits(s, n, src->size))
 		return GATE_TRAP_TABLE_OUT_OF_BOUNDS;
-	memmove(dst->elems + d, src->elems + s, (size_t)n * 8);
-	return 0;
+	for (;;) {
+		uint32_t k = n < TABLE_PIECE ? n : TABLE_PIECE;
+
+		if (dst != src || d <= s) {
+			memmove(dst->elems + d, src->elems + s, (size_t)k * 8);
+			d += k;
+			s += k;
+		} else {
+			memmove(dst->elems + d + (n - k), src->elems + s + (n - k), (size_t)k * 8);
+		}
+		n -= k;
+		if (n == 0)
+			return 0;
+		if (stop())
+			return pending(GATE_PHOST_TABLE_COPY, d, GATE__I32, s, n);
+	}
 }
 
 uint32_t gate__rt_table_init(struct rt_instance *inst, uint32_t t, uint32_t seg, uint32_t d,
@@ -160,7 +254,24 @@ uint32_t gate__rt_table_init(struct rt_instance *inst, uint32_t t, uint32_t seg,
 
 static uint32_t table_init(void *vmctx, uint32_t t, uint32_t seg, uint32_t d, uint32_t s, uint32_t n)
 {
-	return gate__rt_table_init(inst_of(vmctx), t, seg, d, s, n);
+	struct rt_instance *inst = inst_of(vmctx);
+	struct gate__rt_table *tb = table_of(inst, t);
+	uint32_t len = inst->elems[seg] ? inst->elem_len[seg] : 0;
+
+	if (!fits(s, n, len) || !fits(d, n, tb->size))
+		return GATE_TRAP_TABLE_OUT_OF_BOUNDS;
+	for (;;) {
+		uint32_t k = n < TABLE_PIECE ? n : TABLE_PIECE;
+
+		gate__rt_table_init(inst, t, seg, d, s, k);
+		d += k;
+		s += k;
+		n -= k;
+		if (n == 0)
+			return 0;
+		if (stop())
+			return pending(GATE_PHOST_TABLE_INIT, d, GATE__I32, s, n);
+	}
 }
 
 static void elem_drop(void *vmctx, uint32_t seg)

@@ -183,6 +183,106 @@ static bool in_code(const struct rt_image *img, uint32_t off)
 	return off < img->code_len;
 }
 
+/* A function's locals and frame: imports have none; a body's locals fit in
+ * its frame (at most 2^28 of them), whose size keeps rsp 16-byte aligned. */
+static bool locals_ok(const struct rt_image *img, struct rt_func *f, bool import)
+{
+	uint64_t n = img->types[f->type].np;
+
+	if (import)
+		return f->frame == 0 && f->nruns == 0;
+	for (uint32_t k = 0; k < f->nruns; k++) {
+		if (!valtype(f->runs[k].type) && f->runs[k].type != 0x7b)
+			return false;
+		n += f->runs[k].count;
+	}
+	if (f->frame % 16 || f->frame > INT32_MAX || 8 + 8 * n > f->frame)
+		return false;
+	f->nlocals = (uint32_t)n;
+	return true;
+}
+
+/* A stack map of a frame with nlocals locals and a frame of frame bytes:
+ * inside the blob, known types and locations, every slot inside the frame. */
+static bool map_ok(const struct rt_image *img, uint32_t map, uint32_t nlocals, uint32_t frame)
+{
+	const uint8_t *p = img->maps + map, *end = img->maps + img->maps_len;
+	uint32_t n;
+
+	if ((uint64_t)map + 4 > img->maps_len)
+		return false;
+	memcpy(&n, p, 4);
+	p += 4;
+	if (8 + 8 * ((uint64_t)nlocals + n) > frame)
+		return false;
+	for (uint32_t h = 0; h < n; h++) {
+		if (end - p < 2 || !valtype(p[0]) || p[1] > GATE__MAP_CONST)
+			return false;
+		p += p[1] == GATE__MAP_CONST ? 10 : 2;
+		if (p > end)
+			return false;
+	}
+	return true;
+}
+
+/* A call site's kind, callee and immediates against the image's spaces. */
+static bool site_ok(const struct rt_image *img, const struct gate__callsite *c)
+{
+	const struct rt_func *f;
+
+	if (c->kind >= GATE__SITE_KINDS ||
+	    (c->func == GATE__RT_NONE) != (c->kind == GATE__SITE_STUB_TRAP))
+		return false;
+	if (c->func == GATE__RT_NONE)
+		return c->map == GATE__RT_NONE;
+	if (c->func < img->nfunc_imports || c->func >= img->nfuncs)
+		return false;
+	f = &img->funcs[c->func];
+	if (c->ret <= f->off || c->ret > f->off + f->len)
+		return false;
+	if (c->map != GATE__RT_NONE && !map_ok(img, c->map, f->nlocals, f->frame))
+		return false;
+	switch (c->kind) {
+	case GATE__SITE_ENTRY:
+	case GATE__SITE_LOOP:
+		return c->map != GATE__RT_NONE;
+	case GATE__SITE_CALL:
+		return c->map != GATE__RT_NONE && c->a < img->nfuncs;
+	case GATE__SITE_CALL_INDIRECT:
+	case GATE__SITE_CALL_INDIRECT_X:
+		return c->map != GATE__RT_NONE && c->a < img->ntypes && c->b < img->ntables;
+	case GATE__SITE_HELPER:
+		switch (c->helper) {
+		case GATE__H_MEMORY_INIT:
+		case GATE__H_DATA_DROP:
+			if (c->a >= img->ndatas)
+				return false;
+			break;
+		case GATE__H_TABLE_INIT:
+			if (c->b >= img->nelems)
+				return false;
+			__attribute__((fallthrough));
+		case GATE__H_TABLE_GROW:
+		case GATE__H_TABLE_FILL:
+			if (c->a >= img->ntables)
+				return false;
+			break;
+		case GATE__H_TABLE_COPY:
+			if (c->a >= img->ntables || c->b >= img->ntables)
+				return false;
+			break;
+		case GATE__H_ELEM_DROP:
+			if (c->a >= img->nelems)
+				return false;
+			break;
+		}
+		__attribute__((fallthrough));
+	case GATE__SITE_HELPER_TRAP:
+		return c->map != GATE__RT_NONE && c->helper < GATE__H_COUNT;
+	}
+	return true;
+}
+
 static bool parse(struct rt_image *img)
 {
 	struct rd r = { img->bytes, img->bytes + img->len, false }, s;
@@ -197,7 +297,7 @@ static bool parse(struct rt_image *img)
 		return false;
 
 	section(&r, GATE__SEC_TYPES, &s);
-	img->ntypes = count(&s, 16);
+	img->ntypes = count(&s, 20);
 	img->types = array(&s, img->ntypes, sizeof(*img->types));
 	for (uint32_t i = 0; i < img->ntypes && !s.bad; i++) {
 		struct rt_type *t = &img->types[i];
@@ -214,6 +314,7 @@ static bool parse(struct rt_image *img)
 				s.bad = true;
 		t->entry = u32(&s);
 		t->host = u32(&s);
+		t->host_ret = u32(&s);
 	}
 	close_section(&r, &s);
 
@@ -231,12 +332,31 @@ static bool parse(struct rt_image *img)
 	close_section(&r, &s);
 
 	section(&r, GATE__SEC_FUNCS, &s);
-	img->nfuncs = count(&s, 20);
+	img->nfuncs = count(&s, 28);
 	img->nfunc_imports = u32(&s);
 	if (img->nfunc_imports > img->nfuncs)
 		s.bad = true;
 	img->funcs = array(&s, img->nfuncs, sizeof(*img->funcs));
-	for (uint32_t i = 0; i < img->nfuncs && !s.bad; i++) {
+	{
+		/* local runs: a first pass counts them for one allocation */
+		struct rd scan = s;
+
+		for (uint32_t i = 0; i < img->nfuncs && !scan.bad; i++) {
+			uint32_t n;
+
+			bytes(&scan, 16);
+			name(&scan);
+			bytes(&scan, 4);
+			n = count(&scan, 5);
+			bytes(&scan, (size_t)n * 5);
+			nitems += n;
+		}
+		if (scan.bad)
+			s.bad = true;
+		img->runs = array(&s, nitems, sizeof(*img->runs));
+		nitems = 0;
+	}
+	for (uint32_t i = 0, at = 0; i < img->nfuncs && !s.bad; i++) {
 		struct rt_func *f = &img->funcs[i];
 
 		f->type = u32(&s);
@@ -244,7 +364,15 @@ static bool parse(struct rt_image *img)
 		f->len = u32(&s);
 		f->body = u32(&s);
 		f->name = name(&s);
-		if (f->type >= img->ntypes)
+		f->frame = u32(&s);
+		f->nruns = count(&s, 5);
+		f->runs = img->runs + at;
+		for (uint32_t k = 0; k < f->nruns && !s.bad; k++) {
+			img->runs[at + k].count = u32(&s);
+			img->runs[at + k].type = u8(&s);
+		}
+		at += f->nruns;
+		if (f->type >= img->ntypes || !locals_ok(img, f, i < img->nfunc_imports))
 			s.bad = true;
 	}
 	close_section(&r, &s);
@@ -414,10 +542,13 @@ static bool parse(struct rt_image *img)
 	}
 	close_section(&r, &s);
 	for (uint32_t i = 0; i < img->ntypes && !r.bad; i++) {
-		if (!in_code(img, img->types[i].entry) ||
-		    (img->types[i].host != GATE__RT_NONE && !in_code(img, img->types[i].host)))
+		const struct rt_type *t = &img->types[i];
+
+		if (!in_code(img, t->entry) || (t->host == GATE__RT_NONE) != (t->host_ret == GATE__RT_NONE) ||
+		    (t->host != GATE__RT_NONE && (!in_code(img, t->host) || !in_code(img, t->host_ret))))
 			r.bad = true;
 	}
+	img->funcs_lo = (uint32_t)img->code_len;
 	for (uint32_t i = 0; i < img->nfuncs && !r.bad; i++) {
 		struct rt_func *f = &img->funcs[i];
 
@@ -426,12 +557,17 @@ static bool parse(struct rt_image *img)
 				r.bad = true;
 		} else if (!in_code(img, f->off) || f->len > img->code_len - f->off) {
 			r.bad = true;
+		} else {
+			if (f->off < img->funcs_lo)
+				img->funcs_lo = f->off;
+			if (f->off + f->len > img->funcs_hi)
+				img->funcs_hi = f->off + f->len;
 		}
 	}
 
 	section(&r, GATE__SEC_CALLSITES, &s);
-	img->ncalls = count(&s, 16);
-	img->calls = dup(&s, (size_t)img->ncalls * 16);
+	img->ncalls = count(&s, GATE__CALLSITE_SIZE);
+	img->calls = dup(&s, (size_t)img->ncalls * GATE__CALLSITE_SIZE);
 	close_section(&r, &s);
 
 	section(&r, GATE__SEC_MEMSITES, &s);
@@ -449,13 +585,12 @@ static bool parse(struct rt_image *img)
 	if (r.bad || r.p != r.end)
 		return false;
 
-	/* sites sorted, inside the code, maps inside the blob */
+	/* sites sorted, inside their function's code, maps inside the blob
+	 * and the frame, callees and immediates inside their spaces */
 	for (uint32_t i = 0; i < img->ncalls; i++) {
-		const struct gate__callsite_rt *c = &img->calls[i];
+		const struct gate__callsite *c = &img->calls[i];
 
-		if (c->ret > img->code_len || (i && c->ret <= img->calls[i - 1].ret) ||
-		    (c->func != GATE__RT_NONE && c->func >= img->nfuncs) ||
-		    (c->map != GATE__RT_NONE && (uint64_t)c->map + 4 > img->maps_len))
+		if (c->ret > img->code_len || (i && c->ret <= img->calls[i - 1].ret) || !site_ok(img, c))
 			return false;
 	}
 	for (uint32_t i = 0; i < img->nmemsites; i++) {
@@ -478,6 +613,7 @@ void gate__rt_image_free(struct rt_image *img)
 	free(img->types);
 	free(img->imports);
 	free(img->funcs);
+	free(img->runs);
 	free(img->tables);
 	free(img->mems);
 	free(img->globals);
@@ -518,7 +654,7 @@ int gate__rt_image_load(const uint8_t *bytes_, size_t len, struct rt_image **out
 	return GATE_OK;
 }
 
-const struct gate__callsite_rt *gate__rt_callsite(const struct rt_image *img, uint32_t ret)
+const struct gate__callsite *gate__rt_callsite(const struct rt_image *img, uint32_t ret)
 {
 	uint32_t lo = 0, hi = img->ncalls;
 
@@ -550,4 +686,25 @@ const struct gate__memsite_rt *gate__rt_memsite(const struct rt_image *img, uint
 			hi = mid;
 	}
 	return NULL;
+}
+
+uint32_t gate__rt_func_sites(const struct rt_image *img, uint32_t f,
+			     const struct gate__callsite **first)
+{
+	const struct rt_func *fn = &img->funcs[f];
+	uint32_t lo = 0, hi = img->ncalls, n = 0;
+
+	/* sites are sorted and every one lies in its function's code */
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (img->calls[mid].ret <= fn->off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*first = img->calls + lo;
+	while (lo + n < img->ncalls && img->calls[lo + n].ret <= fn->off + fn->len)
+		n++;
+	return n;
 }

@@ -37,7 +37,7 @@ const char *gate__trap_message(uint32_t kind)
 	return "unknown trap";
 }
 
-static struct rt_image *image_of(struct gate__store *s, uintptr_t pc)
+struct rt_image *gate__rt_image_of(struct gate__store *s, uintptr_t pc)
 {
 	for (uint32_t i = 0; i < s->nimages; i++) {
 		struct rt_image *img = s->images[i];
@@ -63,8 +63,8 @@ uint32_t gate__rt_walk(struct gate__store *s, uintptr_t pc, uintptr_t fp,
 
 	/* pc is the return address of a call site in the frame at fp */
 	while (n < max && fp) {
-		struct rt_image *img = image_of(s, pc);
-		const struct gate__callsite_rt *c;
+		struct rt_image *img = gate__rt_image_of(s, pc);
+		const struct gate__callsite *c;
 
 		if (img == NULL)
 			break;
@@ -99,8 +99,11 @@ void gate__rt_trap(uint32_t kind, uintptr_t pc, uintptr_t fp)
 	bool sig = tls_from_signal;
 
 	tls_from_signal = false;
+	/* the frames are still there: the stack in WebAssembly terms */
+	if (kind == GATE_TRAP_SUSPENDED && !sig)
+		gate__rt_capture(s, pc, fp);
 	if (t) {
-		struct rt_image *img = image_of(s, pc);
+		struct rt_image *img = gate__rt_image_of(s, pc);
 
 		memset(t, 0, sizeof(*t));
 		t->kind = kind;
@@ -115,9 +118,9 @@ void gate__rt_trap(uint32_t kind, uintptr_t pc, uintptr_t fp)
 			fp = ((uintptr_t *)fp)[0];
 		}
 		while (t->nframes < GATE__TRAP_FRAMES && fp) {
-			const struct gate__callsite_rt *c;
+			const struct gate__callsite *c;
 
-			img = image_of(s, pc);
+			img = gate__rt_image_of(s, pc);
 			if (img == NULL)
 				break;
 			c = gate__rt_callsite(img, (uint32_t)(pc - (uintptr_t)img->code));
@@ -141,6 +144,8 @@ static void __attribute__((noreturn)) trap_from_signal(uint32_t kind, uintptr_t 
 	gate__rt_trap(kind, pc, fp);
 }
 
+/* The slow path of a safepoint: suspends if requested (the capture runs
+ * in gate__rt_trap), else returns the new r13. */
 uint64_t gate__rt_safepoint(void *vmctx, uintptr_t fp)
 {
 	struct gate__store *s = gate__rt_current;
@@ -153,10 +158,11 @@ uint64_t gate__rt_safepoint(void *vmctx, uintptr_t fp)
 	if ((uintptr_t)&here < s->limit - RED_ZONE / 2)
 		gate__rt_trap(GATE_TRAP_CALL_STACK_EXHAUSTED, pc, fp);
 	s->safepoints++;
-	s->suspend = false;
 	if (s->on_safepoint)
 		s->on_safepoint(s, pc, fp, s->on_safepoint_ctx);
-	return s->limit | (s->suspend ? GATE__SUSPEND_BIT : 0);
+	if (s->suspend)
+		gate__rt_trap(GATE_TRAP_SUSPENDED, pc, fp);
+	return s->limit | (s->trace ? GATE__SUSPEND_BIT : 0);
 }
 
 static struct sigaction old_segv, old_bus;
@@ -167,7 +173,7 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 	ucontext_t *uc = ucv;
 	struct gate__store *s = gate__rt_current;
 	uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-	struct rt_image *img = s ? image_of(s, pc) : NULL;
+	struct rt_image *img = s ? gate__rt_image_of(s, pc) : NULL;
 	struct sigaction *old = sig == SIGSEGV ? &old_segv : &old_bus;
 
 	if (img && gate__rt_memsite(img, (uint32_t)(pc - (uintptr_t)img->code))) {
@@ -239,49 +245,87 @@ int gate__rt_thread_setup(void)
 	return 0;
 }
 
-int gate__rt_call(struct gate__store *s, uint32_t func, uint64_t *slots, struct gate__trap *trap)
+uint64_t gate__rt_stack_limit(void)
+{
+	return tls_limit;
+}
+
+int gate__rt_enter(struct gate__store *s, uint32_t func, void *code, uint64_t *slots,
+		   struct gate__trap *trap)
 {
 	struct rt_funcinfo *fi = &s->funcs[func];
 	jmp_buf env, *prev_jmp = s->jmp;
 	struct gate__trap *prev_trap = s->trap;
 	struct gate__store *prev_store = gate__rt_current;
+	void *prev_vmctx = s->run_vmctx;
 	volatile int ret = GATE_OK;
 	struct gate__trap sink;
 
 	if (trap == NULL)
 		trap = &sink;
-	if (fi->host) {
-		uint32_t k = fi->host->call(fi->host, slots);
-
-		if (k) {
-			memset(trap, 0, sizeof(*trap));
-			trap->kind = k;
-			trap->code = s->trap_code;
-			s->trap_code = 0;
-			return GATE_TRAP;
-		}
-		return GATE_OK;
-	}
 	if (gate__rt_thread_setup() != 0)
 		return GATE_INTERNAL;
 	s->limit = tls_limit;
 	s->jmp = &env;
 	s->trap = trap;
+	s->run_vmctx = fi->ref->vmctx;
+	s->depth++;
+	s->suspend_status = GATE_OK;
 	gate__rt_current = s;
 	/* _setjmp: no signal mask saved, so no system call (docs/sandbox.md) */
 	if (_setjmp(env) == 0) {
 		gate__entry_fn entry =
 			(gate__entry_fn)(uintptr_t)(fi->img->code + fi->img->types[fi->type].entry);
 
-		entry(fi->ref->vmctx, fi->ref->code, slots,
-		      s->limit | (s->suspend ? GATE__SUSPEND_BIT : 0));
+		entry(fi->ref->vmctx, code, slots,
+		      s->limit | (s->suspend || s->trace ? GATE__SUSPEND_BIT : 0));
 	} else {
 		ret = GATE_TRAP;
 	}
+	s->depth--;
+	s->run_vmctx = prev_vmctx;
 	s->jmp = prev_jmp;
 	s->trap = prev_trap;
 	gate__rt_current = prev_store;
 	return ret;
+}
+
+int gate__rt_call(struct gate__store *s, uint32_t func, uint64_t *slots, struct gate__trap *trap)
+{
+	struct rt_funcinfo *fi = &s->funcs[func];
+
+	if (fi->host) {
+		uint32_t k;
+
+		s->suspend_status = GATE_OK;
+		k = fi->host->call(fi->host, slots);
+
+		if (k) {
+			if (trap) {
+				memset(trap, 0, sizeof(*trap));
+				trap->kind = k;
+				trap->code = s->trap_code;
+			}
+			s->trap_code = 0;
+			return GATE_TRAP;
+		}
+		return GATE_OK;
+	}
+	return gate__rt_enter(s, func, fi->ref->code, slots, trap);
+}
+
+void gate__rt_results(const struct rt_sig *g, const uint64_t *slots, struct gate__value *results)
+{
+	for (uint32_t i = 0; i < g->nr; i++) {
+		uint8_t t = g->types[g->np + i];
+
+		memset(&results[i], 0, sizeof(results[i]));
+		results[i].type = t;
+		if (t == 0x7f || t == 0x7d)
+			results[i].of.i32 = (uint32_t)slots[i];
+		else
+			results[i].of.i64 = slots[i];
+	}
 }
 
 int gate__store_invoke(struct gate__store *s, uint32_t func, const struct gate__value *args,
@@ -320,23 +364,18 @@ int gate__store_invoke(struct gate__store *s, uint32_t func, const struct gate__
 	}
 	ret = gate__rt_call(s, func, slots, trap);
 	if (ret == GATE_TRAP) {
-		gate__errorf(err, err_len, GATE_TRAP, "%s", trap ? gate__trap_message(trap->kind) : "trap");
+		if (s->suspend_status)
+			ret = gate__rt_suspend_status(s, err, err_len);
+		else
+			gate__errorf(err, err_len, GATE_TRAP, "%s",
+				     trap ? gate__trap_message(trap->kind) : "trap");
 		goto out;
 	}
 	if (ret) {
 		gate__errorf(err, err_len, ret, "Cannot invoke: cannot set up the stack");
 		goto out;
 	}
-	for (uint32_t i = 0; i < g->nr; i++) {
-		uint8_t t = g->types[g->np + i];
-
-		memset(&results[i], 0, sizeof(results[i]));
-		results[i].type = t;
-		if (t == 0x7f || t == 0x7d)
-			results[i].of.i32 = (uint32_t)slots[i];
-		else
-			results[i].of.i64 = slots[i];
-	}
+	gate__rt_results(g, slots, results);
 out:
 	if (slots != small)
 		free(slots);

@@ -104,6 +104,73 @@ int gate__store_invoke(struct gate__store *store, uint32_t func, const struct ga
 		       uint32_t nargs, struct gate__value *results, uint32_t nresults,
 		       struct gate__trap *trap, char *err, size_t err_len);
 
+/*
+ * Suspend and resume (docs/runtime.md, "Suspend and resume").
+ *
+ * A suspended program's call stack is a struct gate_pstack
+ * (native/snapshot/portable.h): frames in WebAssembly terms only, which a
+ * store that holds the same module, instantiated and given the same memory,
+ * globals and tables, can resume.
+ */
+struct gate_pstack;
+
+/*
+ * Asks the program running in store s to suspend at its next safepoint (a
+ * function entry or loop head), interruptible wait, or piece of a bulk
+ * memory or table instruction; if none runs, the next invoke or resume
+ * suspends at its entry. Async-signal-safe: call it from a signal handler
+ * on the thread that runs s, with the handler's ucontext (or NULL outside
+ * a handler): when the signal interrupted generated code, the request
+ * reaches it at once. A signal that lands in one of a few instructions
+ * around calls between code and C (entry, host-call stubs) only sets the
+ * flag, which the next return from C or safepoint sees; a requester that
+ * must bound latency signals again if the program has not suspended after
+ * a while.
+ *
+ * The invoke (or resume) then returns GATE_TRAP with trap->kind
+ * GATE_TRAP_SUSPENDED, and gate__store_take_suspended() gives the stack. If
+ * the stack cannot be expressed portably it returns GATE_UNSUPPORTED (a
+ * non-null externref held by a frame, a funcref of another module, a call
+ * into another instance, a host function that called back into
+ * WebAssembly) and the program is lost, as after a trap.
+ */
+void gate__rt_request_suspend(struct gate__store *s, void *ucontext);
+
+/* Moves the stack of the last suspension into *out (the caller clears it
+ * with gate_pstack_clear); GATE_INVALID_ARGUMENT if there is none. */
+int gate__store_take_suspended(struct gate__store *s, struct gate_pstack *out);
+
+/*
+ * Continues the suspended stack st in instance (whose module is the one
+ * that suspended, instantiated in s, with memory, globals and tables holding
+ * the suspended program's state). Everything is checked before anything
+ * runs: each frame against the function's safepoints and call sites, its
+ * locals and operands against their types, HOST frames against the
+ * module's imports (bound to host functions) and the bulk instructions,
+ * and each caller against its callee; a mismatch returns GATE_MALFORMED
+ * with the reason. Then the stack is rebuilt and runs on: a HOST frame's
+ * call is made again with its arguments. Results, traps and a new
+ * suspension are reported as by gate__store_invoke() for the outermost
+ * frame's function; GATE_TRAP "call stack exhausted" if the stack does not
+ * fit on this thread's.
+ */
+int gate__store_resume(struct gate__store *s, uint32_t instance, const struct gate_pstack *st,
+		       struct gate__value *results, uint32_t nresults, struct gate__trap *trap,
+		       char *err, size_t err_len);
+
+/*
+ * References in portable form (portable.h): a funcref value of instance's
+ * module (a table element or global) as a function index in the module's
+ * function space, null as UINT64_MAX; externref only when null. Returns
+ * GATE_UNSUPPORTED for a reference that has no such form (a function the
+ * module neither defines nor imports, a non-null externref).
+ */
+int gate__store_ref_to_index(const struct gate__store *s, uint32_t instance, uint8_t type,
+			     uint64_t ref, uint64_t *index);
+/* The inverse: GATE_INVALID_ARGUMENT for an index outside the space. */
+int gate__store_ref_from_index(const struct gate__store *s, uint32_t instance, uint8_t type,
+			       uint64_t index, uint64_t *ref);
+
 /* Reads a global's current value. */
 int gate__store_global_get(const struct gate__store *store, uint32_t global,
 			   struct gate__value *out);

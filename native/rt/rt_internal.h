@@ -10,6 +10,7 @@
 
 #include "../compile/image.h"
 #include "../compile/vmctx.h"
+#include "../snapshot/portable.h"
 #include "rt.h"
 
 #define GATE__RT_NONE UINT32_MAX
@@ -18,6 +19,7 @@ struct rt_type {
 	uint32_t np, nr;
 	const uint8_t *types; /* params then results */
 	uint32_t entry, host; /* code offsets of the stubs */
+	uint32_t host_ret;    /* return address of the host call in the host stub */
 	uint32_t sig;         /* store-wide id, set at load */
 };
 
@@ -32,11 +34,21 @@ struct rt_import {
 	uint32_t index;
 };
 
+/* A run of declared locals of one type, as in the binary format. */
+struct rt_local_run {
+	uint32_t count;
+	uint8_t type;
+};
+
 struct rt_func {
 	uint32_t type;
 	uint32_t off, len; /* code; GATE__RT_NONE for imports */
 	uint32_t body;     /* bytecode offset of the body */
 	struct rt_name name;
+	uint32_t frame;	   /* bytes of its frame below rbp; 0 for imports */
+	uint32_t nlocals;  /* params and declared locals */
+	uint32_t nruns;
+	const struct rt_local_run *runs; /* declared locals */
 };
 
 struct rt_limits {
@@ -103,8 +115,10 @@ struct rt_image {
 	struct gate__iexpr *items;
 	uint32_t ndatas;
 	struct rt_datadef *datas;
+	struct rt_local_run *runs; /* of all functions */
+	uint32_t funcs_lo, funcs_hi; /* code of the functions (r13 is the wasm one) */
 	uint32_t ncalls;
-	const struct gate__callsite_rt *calls;
+	const struct gate__callsite *calls;
 	uint32_t nmemsites;
 	const struct gate__memsite_rt *memsites;
 	const uint8_t *maps;
@@ -112,10 +126,6 @@ struct rt_image {
 };
 
 /* Sites as stored in the image (compile.h has the same layout). */
-struct gate__callsite_rt {
-	uint32_t ret, func, offset, map;
-};
-
 struct gate__memsite_rt {
 	uint32_t code, func, offset;
 };
@@ -158,6 +168,15 @@ struct rt_sig {
 	const uint8_t *types;
 };
 
+/* A bulk instruction that suspended between pieces: the GATE_PHOST_* op and
+ * the operands of the part not done (references raw: funcref pointers). */
+struct gate__rt_pending {
+	uint32_t op;
+	uint32_t n;
+	uint8_t types[3];
+	uint64_t args[3];
+};
+
 struct gate__store {
 	struct rt_image **images;
 	uint32_t nimages, images_cap;
@@ -181,11 +200,24 @@ struct gate__store {
 	jmp_buf *jmp;
 	struct gate__trap *trap;
 	uint64_t limit; /* r13 without the suspend bit */
-	bool suspend;   /* the next invoke starts with the suspend bit set */
+	/* The suspend request (gate__rt_request_suspend): the next safepoint,
+	 * interruptible wait or piece of a bulk instruction suspends. Set
+	 * before an invoke, the program suspends at its entry. */
+	volatile bool suspend;
+	bool trace;	     /* tests: every safepoint takes the slow path */
+	uint32_t depth;	     /* gate__rt_call()s of wasm code in progress */
+	void *run_vmctx;     /* the vmctx of the innermost one's function */
 	uint32_t trap_code; /* struct gate__trap.code of the next trap (proc_exit), then 0 */
 	uint64_t safepoints; /* suspend-path entries, for tests */
+	/* Called at every slow-path safepoint (tests); may set suspend. */
 	void (*on_safepoint)(struct gate__store *s, uintptr_t pc, uintptr_t fp, void *ctx);
 	void *on_safepoint_ctx;
+
+	/* suspension (suspend.c) */
+	struct gate_pstack suspended; /* the stack of the last suspension, until taken */
+	int suspend_status;	      /* GATE_OK, or why that suspension failed */
+	char suspend_err[200];
+	struct gate__rt_pending pending; /* what a suspended bulk instruction left */
 };
 
 /* Adds a host function (C) of type (np params, nr results: types) to the
@@ -204,8 +236,11 @@ struct gate__rt_memory *gate__store_memory(const struct gate__store *s, uint32_t
 int gate__rt_image_load(const uint8_t *bytes, size_t len, struct rt_image **out, char *err,
 			size_t err_len);
 void gate__rt_image_free(struct rt_image *img);
-const struct gate__callsite_rt *gate__rt_callsite(const struct rt_image *img, uint32_t ret);
+const struct gate__callsite *gate__rt_callsite(const struct rt_image *img, uint32_t ret);
 const struct gate__memsite_rt *gate__rt_memsite(const struct rt_image *img, uint32_t code);
+/* The call sites of function f: [*first, *first + n), in code order. */
+uint32_t gate__rt_func_sites(const struct rt_image *img, uint32_t f,
+			     const struct gate__callsite **first);
 
 /* store.c */
 uint32_t gate__rt_sig(struct gate__store *s, uint32_t np, uint32_t nr, const uint8_t *types);
@@ -227,17 +262,34 @@ int gate__rt_thread_setup(void);
 void gate__rt_trap(uint32_t kind, uintptr_t pc, uintptr_t fp) __attribute__((noreturn));
 uint64_t gate__rt_safepoint(void *vmctx, uintptr_t fp);
 int gate__rt_call(struct gate__store *s, uint32_t func, uint64_t *slots, struct gate__trap *trap);
+/* Runs function func's entry stub with code instead of its code (resume.c). */
+int gate__rt_enter(struct gate__store *s, uint32_t func, void *code, uint64_t *slots,
+		   struct gate__trap *trap);
+struct rt_image *gate__rt_image_of(struct gate__store *s, uintptr_t pc);
+/* The calling thread's r13 (stack low end plus the red zone), once set up. */
+uint64_t gate__rt_stack_limit(void);
+/* Writes results[0..n) from slots, as the function's result types say. */
+void gate__rt_results(const struct rt_sig *g, const uint64_t *slots, struct gate__value *results);
 extern __thread struct gate__store *gate__rt_current;
+
+/* suspend.c: captures the wasm stack at (pc, fp) into s->suspended before a
+ * GATE_TRAP_SUSPENDED unwinds it; a failure is kept in suspend_status. */
+void gate__rt_capture(struct gate__store *s, uintptr_t pc, uintptr_t fp);
+/* After gate__rt_call: why the suspension failed (status and message). */
+int gate__rt_suspend_status(struct gate__store *s, char *err, size_t err_len);
 
 /* helpers.c */
 extern void *const gate__rt_helpers[GATE__H_COUNT];
+/* Pieces of bulk instructions between suspend checks: each takes well
+ * under a millisecond. */
+#define GATE__RT_BULK_BYTES (256u << 10)
 uint32_t gate__rt_table_init(struct rt_instance *inst, uint32_t t, uint32_t seg, uint32_t d,
 			     uint32_t s, uint32_t n);
 uint32_t gate__rt_memory_init(struct rt_instance *inst, uint32_t seg, uint32_t d, uint32_t s,
 			      uint32_t n);
 
-/* Frame decoding for tests and (later) snapshots: the wasm frames from a
- * safepoint, innermost first. */
+/* Frame decoding for tests: the wasm frames from a safepoint, innermost
+ * first (suspend.c captures them in full). */
 struct gate__rt_frame {
 	uint32_t func, offset, nstack;
 	uintptr_t fp;

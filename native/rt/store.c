@@ -174,6 +174,7 @@ void gate__store_free(struct gate__store *s)
 		}
 	}
 	free(s->host_cells);
+	gate_pstack_clear(&s->suspended);
 	free(s->instances);
 	free(s->images);
 	free(s->funcs);
@@ -344,6 +345,7 @@ static int build(struct gate__store *s, struct rt_image *img, const struct gate_
 	head->trap = (void *)(uintptr_t)gate__rt_trap;
 	head->safepoint = (void *)(uintptr_t)gate__rt_safepoint;
 	head->instance = inst;
+	head->suspend = (const volatile uint8_t *)&s->suspend;
 	memcpy(head->helpers, gate__rt_helpers, sizeof(head->helpers));
 
 	for (uint32_t i = 0, nf = 0, nt = 0, nm = 0, ng = 0; i < img->nimports; i++) {
@@ -592,6 +594,7 @@ uint32_t gate__store_host_func(struct gate__store *s, uint32_t np, uint32_t nr, 
 
 	if (hf && ref) {
 		hf->head.trap = (void *)(uintptr_t)gate__rt_trap;
+		hf->head.suspend = (const volatile uint8_t *)&s->suspend;
 		hf->call = call;
 		hf->ctx = ctx;
 		ref->vmctx = hf;
@@ -673,6 +676,7 @@ int gate__store_add_spectest(struct gate__store *s, uint32_t *out, char *err, si
 			return oom(err, err_len);
 		}
 		hf->head.trap = (void *)(uintptr_t)gate__rt_trap;
+		hf->head.suspend = (const volatile uint8_t *)&s->suspend;
 		hf->call = spectest_print;
 		ref->vmctx = hf;
 		ref->sig = gate__rt_sig(s, fns[i].np, 0, fns[i].types);

@@ -138,10 +138,11 @@ static void on_safepoint(struct gate__store *s, uintptr_t pc, uintptr_t fp, void
 			memcpy(&w->operand0[w->n], (uint8_t *)f[0].fp + gate__slot_disp(2), 4);
 		w->n++;
 	}
-	if (w->rearm) {
+	/* the slow path while rearm lasts */
+	if (w->rearm)
 		w->rearm--;
-		s->suspend = true;
-	}
+	else
+		s->trace = false;
 }
 
 TEST(rt_safepoints_record_stack_maps)
@@ -161,7 +162,7 @@ TEST(rt_safepoints_record_stack_maps)
 	CHECK(i != UINT32_MAX);
 	s->on_safepoint = on_safepoint;
 	s->on_safepoint_ctx = &w;
-	s->suspend = true;
+	s->trace = true;
 	CHECK_EQ(call(s, i, "count", a, 1, r, NULL), GATE_OK);
 	CHECK_EQ(r[0].of.i32, 17);
 	/* function entry, then the loop head three times */
