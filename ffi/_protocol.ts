@@ -11,7 +11,7 @@
 import type { ValueType } from "./module.ts";
 
 /** GATE_PROTOCOL_VERSION in native/executor/protocol.h. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** Bytes of a frame header. */
 export const FRAME_HEADER = 16;
@@ -31,6 +31,8 @@ export const Msg = {
   CLOSE: 0x0005,
   EXIT: 0x0006,
   ERROR: 0x0007,
+  /** No reply: a running INVOKE or RESUME ends with TRAP SUSPENDED; sticky when idle. */
+  SUSPEND: 0x0008,
   LOAD: 0x0101,
   INSTANTIATE: 0x0102,
   SPECTEST: 0x0103,
@@ -41,6 +43,10 @@ export const Msg = {
   INPUT: 0x0108,
   ACK: 0x0109,
   FS_REPLY: 0x010a,
+  /** -> STATE_DATA frames, then OK u64 total bytes (the state wire, opaque here). */
+  STATE: 0x010b,
+  /** FD: sealed memfd with the snapshot's gate.stack payload -> as INVOKE. */
+  RESUME: 0x010c,
   /** Test builds only (gate-executor-probe, docs/sandbox.md). */
   PROBE: 0x017f,
   OK: 0x0180,
@@ -48,7 +54,18 @@ export const Msg = {
   OUTPUT: 0x0182,
   PULL: 0x0183,
   FS: 0x0184,
+  /** Unsolicited during STATE (its seq): 1..STATE_CHUNK bytes of the state. */
+  STATE_DATA: 0x0185,
 } as const;
+
+/** SPAWN limits flag (the last u32): at the CPU soft limit suspend instead of exiting. */
+export const SPAWN_CPU_SUSPEND = 0x1;
+
+/** PROGRAM flag: the image is a snapshot being resumed (GATE_PROGRAM_RESUMED). */
+export const PROGRAM_RESUMED = 0x20;
+
+/** The most state bytes one STATE_DATA frame carries (GATE_STATE_CHUNK). */
+export const STATE_CHUNK = FRAME_MAX - FRAME_HEADER;
 
 /** How an instance process ended (enum gate_exit). */
 export const ExitHow = { CODE: 1, SIGNAL: 2 } as const;
@@ -335,13 +352,16 @@ export interface SpawnOptions {
   memoryLimit?: number;
   /** Seconds of CPU time; the process then ends with GATE_CPU_LIMIT (0: no limit). */
   cpuTimeLimit?: number;
+  /** At the CPU time limit suspend the program instead (SPAWN_CPU_SUSPEND). */
+  cpuSuspend?: boolean;
 }
 
-/** SPAWN payload: none for defaults, else u64 memory bytes, u32 CPU seconds, u32 0. */
+/** SPAWN payload: none for defaults, else u64 memory bytes, u32 CPU seconds, u32 flags. */
 export function encodeSpawn(options: SpawnOptions = {}): Uint8Array {
   const memory = options.memoryLimit ?? 0;
   const cpu = options.cpuTimeLimit ?? 0;
-  if (memory === 0 && cpu === 0) return new Uint8Array(0);
+  const flags = options.cpuSuspend ? SPAWN_CPU_SUSPEND : 0;
+  if (memory === 0 && cpu === 0 && flags === 0) return new Uint8Array(0);
   if (!Number.isSafeInteger(memory) || memory < 0 || memory > 2 ** 40) {
     throw new RangeError(`Invalid memory limit "${memory}": expected 0..2^40 bytes`);
   }
@@ -352,6 +372,7 @@ export function encodeSpawn(options: SpawnOptions = {}): Uint8Array {
   const view = new DataView(out.buffer);
   view.setBigUint64(0, BigInt(memory), true);
   view.setUint32(8, cpu, true);
+  view.setUint32(12, flags, true);
   return out;
 }
 

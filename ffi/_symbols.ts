@@ -139,7 +139,44 @@ export const SYMBOLS = {
     //           gate_fs *
     result: "void",
   },
+  gate_blob_bytes: {
+    parameters: ["pointer", "buffer"],
+    //           blob       uint64_t *len
+    result: "pointer", // const uint8_t *, lent until gate_blob_free
+  },
+  gate_blob_free: {
+    parameters: ["pointer"],
+    //           gate_blob *
+    result: "void",
+  },
+  gate_snapshot_new: {
+    parameters: [
+      "buffer",
+      "usize",
+      "buffer",
+      "usize",
+      "buffer",
+      "usize",
+      "buffer",
+      "buffer",
+      "usize",
+    ],
+    //           module    len      state     len      buffers   len      gate_blob** err      err_len
+    result: "i32",
+    nonblocking: true, // scans and copies all of memory: milliseconds to seconds
+  },
+  gate_snapshot_open: {
+    parameters: ["buffer", "usize", "buffer", "buffer", "usize"],
+    //           snapshot  len      gate_blob** err     err_len
+    result: "i32",
+    nonblocking: true, // validates the whole snapshot
+  },
+  gate_snapshot_describe: {
+    parameters: ["buffer", "usize", "buffer", "usize", "buffer", "usize"],
+    //           bytes     len      buf       buf_len  err       err_len
+    result: "i64", // full JSON length, or a negated status
+  },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The ABI version this table was written against (GATE_ABI_VERSION in libgate.h). */
-export const ABI_VERSION = 5;
+export const ABI_VERSION = 6;

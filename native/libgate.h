@@ -23,7 +23,7 @@
 
 /* Bumped whenever a prototype or a struct below changes; ffi/_library.ts
  * refuses to run against a library with another number. */
-#define GATE_ABI_VERSION 5
+#define GATE_ABI_VERSION 6
 
 enum gate_status {
 #define GATE_ERROR(name, num, cls, desc) GATE_##name = num,
@@ -175,8 +175,9 @@ GATE_API int32_t gate_executor_pid(const gate_executor *executor);
 
 /*
  * Sends one frame (frame[0..len), header included). With image non-NULL
- * the frame must carry GATE_FRAME_FD: image[0..image_len) is copied into a
- * sealed memfd that travels with the frame. Safe to call while another
+ * the frame must carry GATE_FRAME_FD: image[0..image_len) (a LOAD's image,
+ * a RESUME's gate.stack payload) is copied into a sealed memfd that travels
+ * with the frame. Safe to call while another
  * thread polls. Returns GATE_OK, GATE_INVALID_ARGUMENT for a malformed
  * frame, or GATE_IO when the executor is gone or accepts nothing for 5 s.
  */
@@ -244,6 +245,60 @@ GATE_API int64_t gate_fs_call(struct gate_fs *fs, const uint8_t *req, size_t req
 
 /* Closes every descriptor and frees fs. Accepts NULL. */
 GATE_API void gate_fs_free(struct gate_fs *fs);
+
+/*
+ * Snapshots (docs/snapshot.md): a suspended or ended program's state as a
+ * valid WebAssembly module. The executor's STATE gives the instance's
+ * state as opaque bytes (the state wire, docs/snapshot.md); these turn it
+ * into a snapshot and take snapshots apart for resuming. All are pure (no
+ * I/O) and may run on any thread.
+ *
+ * A gate_blob holds bytes libgate made: gate_blob_bytes() lends them (and
+ * their length in *len) until gate_blob_free(), which accepts NULL.
+ */
+typedef struct gate_blob gate_blob;
+
+GATE_API const uint8_t *gate_blob_bytes(const gate_blob *blob, uint64_t *len);
+GATE_API void gate_blob_free(gate_blob *blob);
+
+/*
+ * Builds a snapshot of the program that ran module[0..module_len) (the
+ * original module, or the snapshot it was resumed from), from state (the
+ * concatenated STATE_DATA bytes) and buffers, a gate.buffer payload
+ * (docs/snapshot.md: LEB128 input, output and service counts, per service
+ * u8 name length, name, LEB128 state length; then the input, output and
+ * state bytes), which may be empty (buffers_len 0). The snapshot is final
+ * (flags bit 0) unless the state's outcome is SUSPENDED. On success *out
+ * owns the snapshot's bytes. On failure returns GATE_MALFORMED (bad state
+ * or buffers), or a status of the encoder (GATE_INVALID_ARGUMENT: the
+ * state does not fit the module; the module's decoding status;
+ * GATE_UNSUPPORTED, GATE_LIMIT, GATE_OUT_OF_MEMORY), with a message, and
+ * leaves *out untouched. Every buffer is lent for the call.
+ */
+GATE_API int gate_snapshot_new(const uint8_t *module, size_t module_len, const uint8_t *state,
+			       size_t state_len, const uint8_t *buffers, size_t buffers_len,
+			       gate_blob **out, char *err, size_t err_len);
+
+/*
+ * Decodes and validates a snapshot (untrusted bytes; the codec's rules)
+ * and gives what resuming it needs, little-endian: u32 flags (bit 0
+ * final), u32 trap, i32 result, u64 monotonic, u32 length + the gate.buffer
+ * payload (0: none), u32 length + the gate.stack payload (0: no stack). On
+ * success *out owns those bytes; on failure returns GATE_MALFORMED (with a
+ * message naming the section or frame), GATE_LIMIT or GATE_OUT_OF_MEMORY
+ * and leaves *out untouched.
+ */
+GATE_API int gate_snapshot_open(const uint8_t *snapshot, size_t len, gate_blob **out, char *err,
+				size_t err_len);
+
+/*
+ * Describes a snapshot as JSON (native/snapshot/snapshot.h has the shape):
+ * writes at most buf_len bytes into buf (not NUL-terminated) and returns
+ * the full length, so a caller with too small a buffer calls again with a
+ * larger one; a negated status (as gate_snapshot_open) on failure.
+ */
+GATE_API int64_t gate_snapshot_describe(const uint8_t *bytes, size_t len, char *buf,
+					size_t buf_len, char *err, size_t err_len);
 
 /*
  * Seam self-tests, used by tests/ffi_seam_test.ts to prove that buffers,

@@ -29,6 +29,7 @@
 #include "../rt/rt.h"
 #include "protocol.h"
 #include "sandbox.h"
+#include "state.h"
 
 /* Images beyond this are refused: far above any real program's code, and it
  * bounds what one request can make the process map. */
@@ -38,10 +39,34 @@ struct server {
 	int fd;
 	struct gate__store *store;
 	struct gate__host *host; /* the program, once PROGRAM ran (at most one) */
+	/* The last INVOKE or RESUME of the program, for STATE. */
+	bool ran;		     /* there was one */
+	bool lost;		     /* it failed outside the program (a suspension that
+				      * could not be captured): no state to give */
+	struct gate__outcome outcome;
 	uint8_t in[GATE_FRAME_MAX];
 	uint8_t out[GATE_FRAME_MAX];
 	char err[512];
 };
+
+/* The store the signal handler asks to suspend, once there is one; a
+ * request before that waits in early_suspend (sticky, as for the store). */
+static struct gate__store *volatile signal_store;
+static volatile sig_atomic_t early_suspend;
+
+void gate__instance_signal(int sig, siginfo_t *info, void *ucontext)
+{
+	struct gate__store *s = signal_store;
+
+	(void)sig;
+	(void)info;
+	if (s == NULL) {
+		early_suspend = 1;
+		return;
+	}
+	gate__rt_request_suspend(s, ucontext);
+	gate__host_interrupt_wait();
+}
 
 struct request {
 	struct gate__frame_header h;
@@ -122,50 +147,69 @@ static void reply_trap(struct server *s, const struct request *rq, const struct 
 	send_frame(s, len);
 }
 
-/* Copies the image out of the memfd with pread: no mmap under the filter.
- * The executor checked the seals, and the runtime validates (and copies)
- * what was read, so a short or odd file is only a malformed image. */
-static void load(struct server *s, struct request *rq)
+/* Copies a request's memfd out with pread: no mmap under the filter. The
+ * executor checked the seals, and what was read is validated, so a short or
+ * odd file is only malformed content. Returns the malloc'd bytes (*len of
+ * them, at most max), or NULL after replying with an error. what: "load
+ * image", "resume". */
+static uint8_t *read_memfd(struct server *s, struct request *rq, uint64_t max, size_t *len,
+			   const char *what)
 {
 	uint8_t *buf = NULL;
-	size_t len = 0, cap = 0;
-	uint32_t image;
-	int status;
+	size_t cap = 0;
 
+	*len = 0;
 	if (rq->fd < 0) {
-		reply_error(s, rq, GATE_PROTOCOL, "Cannot load image: no descriptor in the request");
-		return;
+		reply_error(s, rq, GATE_PROTOCOL, "Cannot %s: no descriptor in the request", what);
+		return NULL;
 	}
 	for (;;) {
 		ssize_t n;
 
-		if (len == cap) {
+		if (*len == cap) {
 			size_t ncap = cap ? cap * 2 : 1u << 20;
-			uint8_t *p = ncap <= MAX_IMAGE_SIZE ? realloc(buf, ncap) : NULL;
+			uint8_t *p = cap < max ? realloc(buf, ncap < max ? ncap : max + 1) : NULL;
 			if (p == NULL) {
 				reply_error(s, rq, GATE_OUT_OF_MEMORY,
-					    "Cannot load image: out of memory or over %llu bytes",
-					    (unsigned long long)MAX_IMAGE_SIZE);
+					    "Cannot %s: out of memory or over %llu bytes", what,
+					    (unsigned long long)max);
 				goto out_free;
 			}
 			buf = p;
-			cap = ncap;
+			cap = ncap < max ? ncap : max + 1;
 		}
-		n = pread(rq->fd, buf + len, cap - len, (off_t)len);
+		n = pread(rq->fd, buf + *len, cap - *len, (off_t)*len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			reply_error(s, rq, GATE_IO, "Cannot read image: error %d", errno);
+			reply_error(s, rq, GATE_IO, "Cannot %s: read error %d", what, errno);
 			goto out_free;
 		}
 		if (n == 0)
 			break;
-		len += (size_t)n;
+		*len += (size_t)n;
 	}
-	if (len == 0) {
-		reply_error(s, rq, GATE_PROTOCOL, "Cannot load image: bad size");
+	if (*len == 0 || *len > max) {
+		reply_error(s, rq, *len ? GATE_LIMIT : GATE_PROTOCOL, "Cannot %s: bad size", what);
 		goto out_free;
 	}
+	return buf;
+out_free:
+	free(buf);
+	return NULL;
+}
+
+/* LOAD: the image, which the runtime validates and copies. */
+static void load(struct server *s, struct request *rq)
+{
+	uint8_t *buf;
+	size_t len;
+	uint32_t image;
+	int status;
+
+	buf = read_memfd(s, rq, MAX_IMAGE_SIZE, &len, "load image");
+	if (buf == NULL)
+		return;
 	s->err[0] = 0;
 	status = gate__store_load(s->store, buf, len, &image, s->err, sizeof s->err);
 	if (status != GATE_OK) {
@@ -365,6 +409,9 @@ static void program(struct server *s, struct request *rq)
 	}
 }
 
+static void run_reply(struct server *s, struct request *rq, int status, const struct gate__trap *trap,
+		      struct gate__value *results, uint32_t nr, const uint8_t *rtypes);
+
 static void invoke(struct server *s, struct request *rq)
 {
 	struct gate__reader *r = &rq->payload;
@@ -372,7 +419,6 @@ static void invoke(struct server *s, struct request *rq)
 	struct gate__trap trap;
 	const uint8_t *params, *rtypes;
 	uint32_t func, n, np, nr;
-	size_t len;
 	int status;
 
 	func = gate__read32(r);
@@ -425,13 +471,39 @@ static void invoke(struct server *s, struct request *rq)
 		gate__host_serving(s->host, rq->h.instance, rq->h.seq);
 	status = gate__store_invoke(s->store, func, args, n, results, nr, &trap, s->err,
 				    sizeof s->err);
+	run_reply(s, rq, status, &trap, results, nr, rtypes);
+out_free:
+	free(results);
+	free(args);
+}
+
+/* The end of a run (INVOKE or RESUME): what a program's run left, for
+ * STATE, then the reply: OK with the results, TRAP, or ERROR. */
+static void run_reply(struct server *s, struct request *rq, int status, const struct gate__trap *trap,
+		      struct gate__value *results, uint32_t nr, const uint8_t *rtypes)
+{
+	size_t len;
+
+	if (s->host) {
+		struct gate__outcome *o = &s->outcome;
+
+		gate_pstack_clear(&o->stack);
+		o->trap = status == GATE_TRAP ? trap->kind : 0;
+		o->result = status == GATE_TRAP && trap->kind == GATE_TRAP_EXIT ? (int32_t)trap->code : 0;
+		o->monotonic = gate__host_monotonic(s->host);
+		s->ran = true;
+		s->lost = status != GATE_OK && status != GATE_TRAP;
+		if (o->trap == GATE_TRAP_SUSPENDED &&
+		    gate__store_take_suspended(s->store, &o->stack) != GATE_OK)
+			s->lost = true;
+	}
 	if (status == GATE_TRAP) {
-		reply_trap(s, rq, &trap);
-		goto out_free;
+		reply_trap(s, rq, trap);
+		return;
 	}
 	if (status != GATE_OK) {
 		reply_status(s, rq, status);
-		goto out_free;
+		return;
 	}
 	len = 4;
 	gate__put32(s->out + GATE_FRAME_HEADER, nr);
@@ -441,9 +513,172 @@ static void invoke(struct server *s, struct request *rq)
 		len += put_value(s->out + GATE_FRAME_HEADER + len, &results[i]);
 	}
 	reply_ok(s, rq, len);
-out_free:
+}
+
+/* RESUME (docs/protocol.md, "Suspend and resume"): the memfd holds the
+ * gate.stack payload of the snapshot the program was instantiated from.
+ * Parsed, then checked by the runtime against the code before anything
+ * runs; then it runs like an INVOKE of the outermost frame's function. */
+static void resume(struct server *s, struct request *rq)
+{
+	struct gate__value *results = NULL;
+	struct gate_pstack st = { 0, NULL };
+	struct gate__trap trap;
+	const struct rt_instance *inst;
+	const uint8_t *params, *rtypes = NULL;
+	uint32_t np, nr = 0, outer;
+	uint8_t *buf;
+	size_t len;
+	int status;
+
+	if (rq->payload.left != 0) {
+		reply_error(s, rq, GATE_PROTOCOL, "Cannot resume: malformed request");
+		return;
+	}
+	if (s->host == NULL || !s->host->resumed) {
+		reply_error(s, rq, GATE_INVALID_ARGUMENT,
+			    "Cannot resume: no program was started from a snapshot (PROGRAM flag "
+			    "RESUMED)");
+		return;
+	}
+	buf = read_memfd(s, rq, GATE_RESUME_STACK_MAX, &len, "resume");
+	if (buf == NULL)
+		return;
+	inst = s->store->instances[s->host->instance];
+	s->err[0] = 0;
+	status = gate__state_stack_parse(buf, len, inst->img->nfuncs, &st, s->err, sizeof s->err);
+	free(buf);
+	if (status != GATE_OK) {
+		reply_status(s, rq, status);
+		return;
+	}
+	/* the outermost frame's function gives the results; the runtime
+	 * checks everything, this index too (none: it refuses the stack) */
+	outer = st.frames[st.nframes - 1].func;
+	if (outer < inst->img->nfuncs &&
+	    (gate__store_func_type(s->store, inst->funcs[outer], &np, &params, &nr, &rtypes) !=
+		     GATE_OK ||
+	     (uint64_t)nr * 17 + 4 > GATE_FRAME_MAX - GATE_FRAME_HEADER)) {
+		reply_error(s, rq, GATE_LIMIT, "Cannot resume: %u results", nr);
+		goto out_clear;
+	}
+	results = calloc(nr ? nr : 1, sizeof *results);
+	if (results == NULL) {
+		reply_error(s, rq, GATE_OUT_OF_MEMORY, "Cannot resume: out of memory");
+		goto out_clear;
+	}
+	memset(&trap, 0, sizeof trap);
+	gate__host_serving(s->host, rq->h.instance, rq->h.seq);
+	status = gate__store_resume(s->store, s->host->instance, &st, results, nr, &trap, s->err,
+				    sizeof s->err);
+	if (status == GATE_MALFORMED) /* checked before anything ran: nothing changed */
+		reply_status(s, rq, status);
+	else
+		run_reply(s, rq, status, &trap, results, nr, rtypes);
 	free(results);
-	free(args);
+out_clear:
+	gate_pstack_clear(&st);
+}
+
+/* Sends one STATE_DATA frame of payload p[0..n) (n <= GATE_STATE_CHUNK)
+ * without copying it: the header and the bytes go as two pieces. */
+static void send_state_data(struct server *s, const struct request *rq, const uint8_t *p, size_t n)
+{
+	uint8_t hdr[GATE_FRAME_HEADER];
+	struct iovec iov[2] = { { hdr, sizeof hdr }, { (void *)p, n } };
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+	ssize_t sent;
+
+	gate__frame_put(hdr, (uint32_t)(GATE_FRAME_HEADER + n), GATE_MSG_STATE_DATA, 0,
+			rq->h.instance, rq->h.seq);
+	do
+		sent = sendmsg(s->fd, &msg, MSG_NOSIGNAL);
+	while (sent < 0 && errno == EINTR);
+	if (sent != (ssize_t)(GATE_FRAME_HEADER + n))
+		_exit(GATE_IO);
+}
+
+/* Small parts of the state gather in s->out's payload until a frame is
+ * full or memory bytes follow, which go straight from linear memory. */
+struct stager {
+	size_t n;
+	uint64_t total;
+};
+
+static void stage_flush(struct server *s, const struct request *rq, struct stager *g)
+{
+	if (g->n == 0)
+		return;
+	send_state_data(s, rq, s->out + GATE_FRAME_HEADER, g->n);
+	g->total += g->n;
+	g->n = 0;
+}
+
+static void stage(struct server *s, const struct request *rq, struct stager *g, const uint8_t *p,
+		  size_t n)
+{
+	while (n > 0) {
+		size_t k = GATE_STATE_CHUNK - g->n < n ? GATE_STATE_CHUNK - g->n : n;
+
+		memcpy(s->out + GATE_FRAME_HEADER + g->n, p, k);
+		g->n += k;
+		p += k;
+		n -= k;
+		if (g->n == GATE_STATE_CHUNK)
+			stage_flush(s, rq, g);
+	}
+}
+
+/* STATE: the state wire as STATE_DATA frames, then OK u64 bytes. */
+static void state(struct server *s, struct request *rq)
+{
+	struct gate__outcome none = { 0 };
+	struct gate__state st;
+	struct stager g = { 0, 0 };
+	int status;
+
+	if (rq->payload.left != 0) {
+		reply_error(s, rq, GATE_PROTOCOL, "Cannot save state: malformed request");
+		return;
+	}
+	if (s->host == NULL) {
+		reply_error(s, rq, GATE_INVALID_ARGUMENT, "Cannot save state: no program");
+		return;
+	}
+	if (s->lost) {
+		reply_error(s, rq, GATE_INVALID_ARGUMENT,
+			    "Cannot save state: the program's last run failed outside it");
+		return;
+	}
+	if (!s->ran)
+		none.monotonic = gate__host_monotonic(s->host);
+	s->err[0] = 0;
+	status = gate__state_build(s->store, s->host->instance, s->ran ? &s->outcome : &none, &st,
+				  s->err, sizeof s->err);
+	if (status != GATE_OK) {
+		reply_status(s, rq, status);
+		return;
+	}
+	stage(s, rq, &g, st.head, st.head_len);
+	for (uint32_t i = 0; i < st.nruns; i++) {
+		uint64_t at = st.runs[i][0], end = st.runs[i][1];
+		uint64_t hdr[2] = { at, end - at };
+
+		stage(s, rq, &g, (const uint8_t *)hdr, sizeof hdr);
+		stage_flush(s, rq, &g);
+		while (at < end) {
+			size_t k = end - at < GATE_STATE_CHUNK ? (size_t)(end - at) : GATE_STATE_CHUNK;
+
+			send_state_data(s, rq, st.mem + at, k);
+			g.total += k;
+			at += k;
+		}
+	}
+	stage(s, rq, &g, st.tail, st.tail_len);
+	stage_flush(s, rq, &g);
+	gate__state_free(&st);
+	memcpy(s->out + GATE_FRAME_HEADER, &g.total, 8);
+	reply_ok(s, rq, 8);
 }
 
 static void global_get(struct server *s, struct request *rq)
@@ -540,6 +775,11 @@ int gate__instance_main(int fd)
 	status = gate__store_new(&s.store, s.err, sizeof s.err);
 	if (status != GATE_OK)
 		return status;
+	/* the handler's store from now on; a request that came before waits
+	 * (sticky) as one for the store would */
+	signal_store = s.store;
+	if (early_suspend)
+		gate__rt_request_suspend(s.store, NULL);
 	for (;;) {
 		int got = receive(&s, &rq);
 		if (got == 0)
@@ -568,6 +808,12 @@ int gate__instance_main(int fd)
 		case GATE_MSG_PROGRAM:
 			program(&s, &rq);
 			break;
+		case GATE_MSG_STATE:
+			state(&s, &rq);
+			break;
+		case GATE_MSG_RESUME:
+			resume(&s, &rq);
+			break;
 		case GATE_MSG_INPUT:
 		case GATE_MSG_ACK:
 		case GATE_MSG_FS_REPLY:
@@ -592,7 +838,9 @@ int gate__instance_main(int fd)
 		if (rq.fd >= 0)
 			close(rq.fd);
 	}
+	signal_store = NULL;
 	gate__store_free(s.store);
 	gate__host_free(s.host);
+	gate_pstack_clear(&s.outcome.stack);
 	return GATE_OK;
 }

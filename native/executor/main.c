@@ -342,8 +342,20 @@ static void instance_child(int chan, const struct gate__spawn_opts *opts) __attr
 
 static void instance_child(int chan, const struct gate__spawn_opts *opts)
 {
+	/* SUSPEND (docs/protocol.md): SIGUSR1 asks the runtime to suspend the
+	 * program. The executor keeps SIGUSR1 blocked, so one sent right after
+	 * SPAWNED waits until the handler is in place (as pid 1 of its
+	 * namespace the instance would ignore it without a handler; without
+	 * namespaces it would die). No SA_RESTART: a host wait's ppoll must
+	 * end. Installed long before the filter, which allows rt_sigreturn but
+	 * not rt_sigaction. */
+	struct sigaction sa = { .sa_sigaction = gate__instance_signal,
+				.sa_flags = SA_SIGINFO | SA_ONSTACK };
 	sigset_t none;
 
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGUSR1, &sa, NULL) != 0)
+		_exit(GATE_INTERNAL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
@@ -364,16 +376,17 @@ static void instance_child(int chan, const struct gate__spawn_opts *opts)
 }
 
 /* SPAWN's payload: none (defaults), or u64 memory bytes, u32 CPU seconds,
- * u32 zero (docs/protocol.md). */
+ * u32 flags (GATE_SPAWN_*; docs/protocol.md). */
 static bool spawn_opts(const uint8_t *payload, size_t len, struct gate__spawn_opts *opts)
 {
 	memset(opts, 0, sizeof *opts);
 	if (len == 0)
 		return true;
-	if (len != 16 || gate__le32(payload + 12) != 0)
+	if (len != 16 || (gate__le32(payload + 12) & ~(uint32_t)GATE_SPAWN_FLAGS) != 0)
 		return false;
 	opts->memory_bytes = gate__le32(payload) | (uint64_t)gate__le32(payload + 4) << 32;
 	opts->cpu_seconds = gate__le32(payload + 8);
+	opts->flags = gate__le32(payload + 12);
 	return opts->memory_bytes <= GATE_MAX_MEMORY_BYTES;
 }
 
@@ -563,12 +576,16 @@ static void control_frame(const uint8_t *data, size_t len, int fd, bool bad)
 			goto out_close_fd;
 		}
 		/* The instance cannot call fcntl under its filter: the seals
-		 * are checked here (docs/protocol.md, "Images"). */
-		int seals = h.type == GATE_MSG_LOAD && fd >= 0 ? fcntl(fd, F_GET_SEALS) : 0;
-		if (h.type == GATE_MSG_LOAD && fd >= 0 &&
+		 * are checked here (docs/protocol.md, "Images"), for a LOAD's
+		 * image and a RESUME's stack alike. */
+		bool sealed = h.type == GATE_MSG_LOAD || h.type == GATE_MSG_RESUME;
+		int seals = sealed && fd >= 0 ? fcntl(fd, F_GET_SEALS) : 0;
+		if (sealed && fd >= 0 &&
 		    (seals < 0 || (seals & GATE_IMAGE_SEALS) != GATE_IMAGE_SEALS)) {
 			send_error(h.instance, h.seq, GATE_PROTOCOL,
-				   "Cannot load image: descriptor is not a sealed memfd");
+				   h.type == GATE_MSG_LOAD
+					   ? "Cannot load image: descriptor is not a sealed memfd"
+					   : "Cannot resume: descriptor is not a sealed memfd");
 			goto out_close_fd;
 		}
 		forward(in, data, len, fd, &h);
@@ -593,6 +610,7 @@ static void control_frame(const uint8_t *data, size_t len, int fd, bool bad)
 	switch (h.type) {
 	case GATE_MSG_KILL:
 	case GATE_MSG_CLOSE:
+	case GATE_MSG_SUSPEND:
 		in = find(h.instance);
 		if (in == NULL) {
 			send_error(h.instance, h.seq, GATE_INVALID_ARGUMENT, "No instance %u",
@@ -601,6 +619,13 @@ static void control_frame(const uint8_t *data, size_t len, int fd, bool bad)
 		}
 		if (h.type == GATE_MSG_KILL)
 			kill_inst(in);
+		else if (h.type == GATE_MSG_SUSPEND) {
+			/* The instance's handler asks its runtime to suspend
+			 * (instance.c); no reply: a TRAP SUSPENDED ends the run.
+			 * After the instance ended there is nothing to stop. */
+			if (in->pid > 0)
+				kill(in->pid, SIGUSR1);
+		}
 		else if (in->fd >= 0)
 			shutdown(in->fd, SHUT_WR); /* it reads end of channel and exits */
 		return;
@@ -822,6 +847,11 @@ static int serve(void)
 			max_instances = rl.rlim_cur > 128 ? (uint32_t)(rl.rlim_cur - 64) : 64;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* Blocked for good: instances inherit it blocked until their SUSPEND
+	 * handler is in place (instance_child). */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, NULL);

@@ -19,7 +19,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define GATE_PROTOCOL_VERSION 3
+#define GATE_PROTOCOL_VERSION 4
 
 /* The largest frame, header included: fits a default AF_UNIX send buffer
  * (about 208 KiB) with room to spare, and far more than any request needs
@@ -52,6 +52,7 @@ enum gate_msg {
 	GATE_MSG_CLOSE = 0x0005,   /* D->E: close its channel; it exits; EXIT follows */
 	GATE_MSG_EXIT = 0x0006,    /* E->D: u32 how (enum gate_exit), i32 code or signal */
 	GATE_MSG_ERROR = 0x0007,   /* E|I->D: i32 status (errors.def), UTF-8 message */
+	GATE_MSG_SUSPEND = 0x0008, /* D->E: SIGUSR1 to the instance process; no reply */
 
 	GATE_MSG_LOAD = 0x0101,        /* fd: sealed memfd of an image -> OK u32 image */
 	GATE_MSG_INSTANTIATE = 0x0102, /* u32 image, u32 n, n x extern -> OK u32 instance | TRAP */
@@ -63,6 +64,8 @@ enum gate_msg {
 	GATE_MSG_INPUT = 0x0108,       /* answers a PULL: u8 stream, 3 zero, bytes */
 	GATE_MSG_ACK = 0x0109,         /* u32 bytes of OUTPUT data consumed (credit back) */
 	GATE_MSG_FS_REPLY = 0x010a,    /* answers FS: u32 errno, results */
+	GATE_MSG_STATE = 0x010b,       /* -> STATE_DATA*, OK u64 bytes (state wire) */
+	GATE_MSG_RESUME = 0x010c,      /* fd: sealed memfd of a gate.stack payload -> as INVOKE */
 	GATE_MSG_PROBE = 0x017f,       /* test builds only (docs/sandbox.md) */
 
 	GATE_MSG_OK = 0x0180,   /* I->D: reply payload as above */
@@ -71,12 +74,14 @@ enum gate_msg {
 	GATE_MSG_OUTPUT = 0x0182, /* I->D: u8 stream, 3 zero, bytes; credit-limited */
 	GATE_MSG_PULL = 0x0183,   /* I->D: u8 stream, 3 zero, u32 max: asks for one INPUT */
 	GATE_MSG_FS = 0x0184,     /* I->D: u32 op, args (docs/protocol.md) -> FS_REPLY */
+	/* Unsolicited, while a STATE is served (seq: the STATE's). */
+	GATE_MSG_STATE_DATA = 0x0185, /* I->D: 1..GATE_STATE_CHUNK bytes of the state wire */
 };
 
 #define GATE_MSG_INSTANCE_FIRST 0x0100 /* forwarded request types */
 #define GATE_MSG_INSTANCE_LAST 0x017f
 #define GATE_MSG_REPLY_FIRST 0x0180 /* replies an instance may send (and ERROR) */
-#define GATE_MSG_REPLY_LAST 0x0184
+#define GATE_MSG_REPLY_LAST 0x0185
 
 /* Streams of OUTPUT, PULL and INPUT frames. */
 enum gate_stream {
@@ -99,6 +104,21 @@ enum gate_stream {
 #define GATE_PROGRAM_STDIN_TTY 0x4
 #define GATE_PROGRAM_STDOUT_TTY 0x8
 #define GATE_PROGRAM_STDERR_TTY 0x10
+/* The image is a snapshot being resumed: gate.io_N reports the resumed flag
+ * once, RESUME is allowed, and the config's monotonic is the snapshot's. */
+#define GATE_PROGRAM_RESUMED 0x20
+
+/* SPAWN limits flags (the u32 after the CPU seconds). */
+/* At the CPU-time soft limit the instance suspends (TRAP SUSPENDED) instead
+ * of exiting with GATE_CPU_LIMIT; the hard limit (soft + 1 s) still kills. */
+#define GATE_SPAWN_CPU_SUSPEND 0x1
+#define GATE_SPAWN_FLAGS GATE_SPAWN_CPU_SUSPEND
+
+/* The most bytes of the state wire one STATE_DATA frame carries. */
+#define GATE_STATE_CHUNK (GATE_FRAME_MAX - GATE_FRAME_HEADER)
+/* A RESUME's gate.stack payload beyond this is refused: far above any real
+ * stack (64 MiB), and it bounds what one request can make the process read. */
+#define GATE_RESUME_STACK_MAX (64u << 20)
 
 /* FS operations (docs/protocol.md has the argument table). */
 enum gate_fs_op {

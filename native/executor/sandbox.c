@@ -47,6 +47,7 @@
 
 #include "../libgate.h"
 #include "../rt/rt.h"
+#include "instance.h"
 #include "protocol.h"
 #include "seccomp.h"
 
@@ -316,11 +317,18 @@ void gate__sandbox_enter(const struct gate__sandbox_host *host,
 	limit(RLIMIT_RTPRIO, 0, 0, "RLIMIT_RTPRIO");
 	if (opts->cpu_seconds) {
 		/* SIGXCPU at the soft limit ends the instance with
-		 * GATE_CPU_LIMIT; SIGKILL one second later if it could not. As
-		 * pid 1 of its namespace the instance ignores a SIGXCPU it has
-		 * no handler for, so the handler is not optional. */
+		 * GATE_CPU_LIMIT, or with CPU_SUSPEND suspends the program
+		 * like SUSPEND; SIGKILL one second later if it could not stop
+		 * (or is still serving STATE). As pid 1 of its namespace the
+		 * instance ignores a SIGXCPU it has no handler for, so the
+		 * handler is not optional. */
 		struct sigaction sa = { .sa_handler = on_cpu_limit, .sa_flags = SA_ONSTACK };
 
+		if (opts->flags & GATE_SPAWN_CPU_SUSPEND) {
+			sa.sa_handler = NULL;
+			sa.sa_sigaction = gate__instance_signal;
+			sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+		}
 		sigemptyset(&sa.sa_mask);
 		if (sigaction(SIGXCPU, &sa, NULL) != 0)
 			die("SIGXCPU handler");

@@ -22,6 +22,7 @@
 struct gate__spawn_opts {
 	uint64_t memory_bytes; /* linear memory of the whole store; 0: default */
 	uint32_t cpu_seconds;  /* CPU time; 0: no limit */
+	uint32_t flags;        /* GATE_SPAWN_* (protocol.h) */
 };
 
 #define GATE_DEFAULT_MEMORY_BYTES (8ull << 30) /* two maximal 32-bit memories */

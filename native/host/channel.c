@@ -201,21 +201,46 @@ static void receive(struct gate__host *h)
 		close(fd);
 }
 
+/*
+ * The timeout of the ppoll a host wait is about to make, where a signal
+ * handler can zero it (gate__host_interrupt_wait). That closes the race
+ * between checking the suspend flag and blocking without masking signals
+ * (rt_sigprocmask is not in the filter, and ppoll's mask argument would
+ * need the signal blocked outside it): a request that lands before the
+ * check is seen by it; one after it either interrupts ppoll (EINTR) or, if
+ * it lands before the kernel read the timeout, leaves a zero timeout, so
+ * ppoll returns at once and the loop sees the flag. One thread per
+ * instance process runs programs, so one timeout serves.
+ */
+static struct timespec wait_ts;
+
+/* Waits without a deadline still wake this often: a bound, not a poll. */
+#define WAIT_SLICE_NS 3600000000000ull
+
+void gate__host_interrupt_wait(void)
+{
+	/* sec first: a ppoll reading between the stores waits < 1 s */
+	__atomic_store_n(&wait_ts.tv_sec, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&wait_ts.tv_nsec, 0, __ATOMIC_SEQ_CST);
+}
+
 uint32_t gate__host_wait(struct gate__host *h, uint64_t deadline, bool interruptible)
 {
 	for (;;) {
 		struct pollfd pfd = { .fd = h->fd, .events = POLLIN };
-		struct timespec ts, *tsp = NULL;
+		uint64_t now = gate__host_now(), left;
 		int r;
 
-		if (deadline != UINT64_MAX) {
-			uint64_t now = gate__host_now(), left = deadline > now ? deadline - now : 0;
-
-			ts.tv_sec = (time_t)(left / 1000000000u);
-			ts.tv_nsec = (long)(left % 1000000000u);
-			tsp = &ts;
-		}
-		r = ppoll(&pfd, 1, tsp, NULL);
+		if (deadline != UINT64_MAX && now >= deadline)
+			return 0;
+		left = deadline == UINT64_MAX || deadline - now > WAIT_SLICE_NS ? WAIT_SLICE_NS
+										 : deadline - now;
+		__atomic_store_n(&wait_ts.tv_sec, (time_t)(left / 1000000000u), __ATOMIC_SEQ_CST);
+		__atomic_store_n(&wait_ts.tv_nsec, (long)(left % 1000000000u), __ATOMIC_SEQ_CST);
+		/* after the timeout is set: see wait_ts */
+		if (interruptible && h->store->suspend)
+			return GATE_TRAP_SUSPENDED;
+		r = ppoll(&pfd, 1, &wait_ts, NULL);
 		if (r < 0) {
 			if (errno != EINTR)
 				gate__host_fatal(h, GATE_IO);
@@ -224,7 +249,7 @@ uint32_t gate__host_wait(struct gate__host *h, uint64_t deadline, bool interrupt
 			continue;
 		}
 		if (r == 0)
-			return 0;
+			continue; /* a slice or the deadline ended, or a request zeroed it */
 		if (pfd.revents & POLLIN) {
 			receive(h);
 			gate__host_pump(h);

@@ -91,7 +91,8 @@ struct gate__host {
 	uint32_t args_size, env_size; /* bytes with NULs */
 	char *strings;
 
-	bool started; /* flags bit 0 pending for gate.io */
+	bool started; /* flags bit 0 pending for gate.io (after PROGRAM: a start or a resume) */
+	bool resumed; /* PROGRAM flag RESUMED: the image is a snapshot */
 	struct gate__chacha20 random;
 	struct gate__packets packets;
 
@@ -146,6 +147,13 @@ uint64_t gate__host_now(void);
  * Returns a trap kind: GATE_TRAP_SUSPENDED when a signal ended the wait and
  * the store's suspend flag is set (if interruptible). */
 uint32_t gate__host_wait(struct gate__host *h, uint64_t deadline, bool interruptible);
+/* Makes a wait that is about to block return at once (its ppoll timeout
+ * becomes zero), so that it sees a suspend request set just before.
+ * Async-signal-safe: for the instance's signal handler. */
+void gate__host_interrupt_wait(void);
+/* The program's monotonic clock now, in ns, before rounding: the config's
+ * monotonic plus the host time since PROGRAM. */
+uint64_t gate__host_monotonic(const struct gate__host *h);
 /* Handles the frames already queued, without waiting. */
 void gate__host_pump(struct gate__host *h);
 /* OUTPUT credit left. */

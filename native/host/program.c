@@ -144,7 +144,8 @@ static int parse_config(struct gate__host *h, const uint8_t *config, size_t len,
 	if (!r.ok || r.left != 0)
 		goto malformed;
 	if (h->flags & ~(uint32_t)(GATE_PROGRAM_DEBUG | GATE_PROGRAM_FS | GATE_PROGRAM_STDIN_TTY |
-				   GATE_PROGRAM_STDOUT_TTY | GATE_PROGRAM_STDERR_TTY))
+				   GATE_PROGRAM_STDOUT_TTY | GATE_PROGRAM_STDERR_TTY |
+				   GATE_PROGRAM_RESUMED))
 		return gate__errorf(err, err_len, GATE_INVALID_ARGUMENT,
 				    "Cannot start program: unknown flags 0x%x", h->flags);
 	if (h->resolution < 1 || h->resolution > 1000000000u)
@@ -154,6 +155,7 @@ static int parse_config(struct gate__host *h, const uint8_t *config, size_t len,
 	if (h->npreopens > (1u << 20))
 		return gate__errorf(err, err_len, GATE_INVALID_ARGUMENT,
 				    "Cannot start program: %u preopens", h->npreopens);
+	h->resumed = (h->flags & GATE_PROGRAM_RESUMED) != 0;
 	h->gate_fd = h->npreopens + 3 > 4 ? h->npreopens + 3 : 4;
 	snprintf(fdvar, sizeof fdvar, "GATE_FD=%u", h->gate_fd);
 

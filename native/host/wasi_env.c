@@ -68,6 +68,11 @@ uint32_t gate__wasi_environ_sizes_get(struct gate__hostfunc *hf, uint64_t *slots
 	return 0;
 }
 
+uint64_t gate__host_monotonic(const struct gate__host *h)
+{
+	return h->monotonic + (gate__host_now() - h->start_ns);
+}
+
 /* Clock id -> ns, rounded down to the resolution; false for an unknown id.
  * 0 realtime, 1 monotonic (continues across suspension), 2 process and
  * 3 thread CPU time. */
@@ -81,7 +86,7 @@ bool gate__host_clock(struct gate__host *h, uint32_t id, uint64_t *out)
 	if (id > 3)
 		return false;
 	if (id == 1) {
-		v = h->monotonic + (gate__host_now() - h->start_ns);
+		v = gate__host_monotonic(h);
 	} else {
 		clock_gettime(ids[id], &ts);
 		v = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;

@@ -125,7 +125,7 @@ TEST(host_config_is_checked)
 	CHECK_EQ(prog_start(&g, wasi_module(), &c, NULL), GATE_INVALID_ARGUMENT);
 	prog_end(&g);
 	c = plain;
-	c.flags = 0x20;
+	c.flags = 0x40; /* the first unknown bit; 0x20 is RESUMED */
 	CHECK_EQ(prog_start(&g, wasi_module(), &c, NULL), GATE_INVALID_ARGUMENT);
 	prog_end(&g);
 	c = plain;
