@@ -2,7 +2,9 @@
  * The SVG chart of a benchmark run (bench/results/latest.svg, embedded by
  * the README): horizontal bars of the median ratios, one group per kernel
  * (run time against native, shorter is better) and per module (compile
- * throughput against V8 Liftoff, longer is better). Hand-written SVG with
+ * throughput against V8 Liftoff, longer is better), and each kernel contrast
+ * (Gate's time with suspend checks over its time without, shorter is
+ * better). Hand-written SVG with
  * no dependencies. Pure.
  *
  * @module
@@ -10,7 +12,7 @@
 
 import type { CompileReport } from "./compile_bench.ts";
 import { NATIVE } from "./kernel_engines.ts";
-import type { KernelReport } from "./kernel_bench.ts";
+import type { KernelContrastResult, KernelReport } from "./kernel_bench.ts";
 import { fixed } from "./table.ts";
 
 const LIFTOFF = "v8-liftoff";
@@ -58,7 +60,8 @@ function color(engine: string, engines: readonly string[]): string {
 }
 
 function kernelSection(report: KernelReport): ChartSection {
-  const engines = report.engines.filter((e) => e !== NATIVE);
+  const variants = new Set((report.contrasts ?? []).map((c) => c.variant));
+  const engines = report.engines.filter((e) => e !== NATIVE && !variants.has(e));
   const groups = report.kernels.map((k) => ({
     label: k,
     bars: engines.map((engine): Bar => {
@@ -80,6 +83,24 @@ function kernelSection(report: KernelReport): ChartSection {
   return {
     title: "Kernel run time relative to native clang -O2 (shorter is better)",
     marks: [{ at: 1, label: "native" }],
+    groups,
+  };
+}
+
+function contrastSection(report: KernelReport, c: KernelContrastResult): ChartSection {
+  const engine = c.base;
+  const groups = report.kernels.map((k) => {
+    const r = c.rows.find((r) => r.kernel === k);
+    return { label: k, bars: [r ? { engine, value: r.ratio.median } : { engine, note: "FAILED" }] };
+  });
+  groups.push({
+    label: "geomean",
+    bars: [c.geomean === undefined ? { engine, note: "-" } : { engine, value: c.geomean }],
+  });
+  const target = c.target === undefined ? "" : `; target ${c.target}x`;
+  return {
+    title: `${c.title}: ${c.base} over ${c.variant} run time (shorter is better${target})`,
+    marks: c.target === undefined ? [] : [{ at: c.target, label: "target" }],
     groups,
   };
 }
@@ -121,6 +142,7 @@ export function renderChart(
 ): string {
   const sections = [
     ...(kernels ? [kernelSection(kernels)] : []),
+    ...(kernels?.contrasts ?? []).map((c) => contrastSection(kernels!, c)),
     ...(compile ? [compileSection(compile)] : []),
     ...(options.sections ?? []),
   ];

@@ -64,6 +64,36 @@ Deno.test("renderChart() draws a bar per ratio and marks failures", async () => 
   assertEquals(svg.match(/<text /g)?.length, svg.match(/<\/text>/g)?.length);
 });
 
+Deno.test("renderChart() draws a contrast as a section of its own", async () => {
+  const kernels = await benchKernels(KERNELS, {
+    engines: [
+      kernelEngine("native", 1),
+      kernelEngine("v8-liftoff", 2),
+      {
+        name: "gate",
+        variants: ["gate-off"],
+        run: (k, n, runs) =>
+          k.name === "b" ? Promise.reject(new Error("trap")) : Promise.resolve({
+            checksum: n,
+            ms: Array(runs).fill(n * 1.5),
+            variants: { "gate-off": Array(runs).fill(n * 1.25) },
+          }),
+      },
+    ],
+    ...quiet,
+    contrasts: [{ base: "gate", variant: "gate-off", title: "Checks on/off", target: 1.03 }],
+  });
+  const svg = renderChart(kernels, undefined);
+  assert(
+    svg.includes(">Checks on/off: gate over gate-off run time (shorter is better; target 1.03x)<"),
+  );
+  // Kernels: a (liftoff, gate), b (liftoff), geomean (liftoff, gate); the contrast: a, geomean.
+  assertEquals(svg.match(/<rect x="230"/g)?.length, 7);
+  assertEquals(svg.match(/>1.20x<\/text>/g)?.length, 2);
+  assert(svg.includes(">gate: FAILED</text>"));
+  assertEquals(svg.includes(">gate-off<"), false); // no legend entry, no bars of its own
+});
+
 Deno.test("renderChart() draws only the sections of the run", async () => {
   const { compile } = await reports();
   const svg = renderChart(undefined, compile);

@@ -14,12 +14,18 @@
  * empty exported function in the same instance process; it is about 0.1 ms
  * against run(n) calls of about 300 ms.
  *
- * Usage: gate_kernel_child.ts KERNEL.wasm N RUNS
+ * With --and-no-loop-checks the kernel is also compiled without suspend
+ * checks at loop heads (`codegen: { loopChecks: false }`) and instantiated
+ * in the same instance process; after a warm-up call of each, the two are
+ * timed in turns (on, off, then off, on, ...), so drift on the machine hits
+ * both alike, and the result adds "msNoLoopChecks":[...] (RUNS each).
+ *
+ * Usage: gate_kernel_child.ts KERNEL.wasm N RUNS [--and-no-loop-checks]
  *
  * @module
  */
 
-import { compile, TrapError } from "../mod.ts";
+import { compile, type Instance, TrapError } from "../mod.ts";
 import { closeExecutor } from "../ffi/_executor.ts";
 import { summarize } from "./stats.ts";
 import { ByteWriter, WASM_HEADER } from "./wasm_encode.ts";
@@ -34,29 +40,48 @@ function nopModule(): Uint8Array {
   return w.toBytes();
 }
 
-async function measure(path: string, n: number, runs: number): Promise<Record<string, unknown>> {
+/** run(arg) of an instance, as an unsigned checksum. */
+function runner(instance: Instance): (arg: number) => Promise<number> {
+  return async (arg) => {
+    const [c] = await instance.invoke("run", [arg]);
+    if (typeof c !== "number") throw new TypeError(`run(${arg}) returned ${String(c)}, not an i32`);
+    return c >>> 0;
+  };
+}
+
+async function measure(
+  path: string,
+  n: number,
+  runs: number,
+  noLoopChecks: boolean,
+): Promise<Record<string, unknown>> {
   const bytes = Deno.readFileSync(path);
   const t0 = performance.now();
   const module = await compile(bytes, { cache: false });
   const compileMs = performance.now() - t0;
   using instance = await module.instantiate();
-  const run = async (arg: number) => {
-    const [c] = await instance.invoke("run", [arg]);
-    if (typeof c !== "number") throw new TypeError(`run(${arg}) returned ${String(c)}, not an i32`);
-    return c >>> 0;
-  };
-  await run(n >= 4 ? Math.floor(n / 4) : n);
+  const variants = [{ run: runner(instance), ms: [] as number[] }];
+  if (noLoopChecks) {
+    const other = await compile(bytes, { cache: false, codegen: { loopChecks: false } });
+    const off = await other.instantiate({ store: instance.store });
+    variants.push({ run: runner(off), ms: [] });
+  }
+  for (const v of variants) await v.run(n >= 4 ? Math.floor(n / 4) : n);
   let checksum: number | undefined;
-  const ms: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    const c = await run(n);
-    ms.push(performance.now() - start);
-    checksum ??= c;
-    if (c !== checksum) {
-      throw new Error(`Kernel "${path}" changed its checksum between runs: ${checksum} then ${c}`);
+    for (const v of i % 2 ? [...variants].reverse() : variants) {
+      const start = performance.now();
+      const c = await v.run(n);
+      v.ms.push(performance.now() - start);
+      checksum ??= c;
+      if (c !== checksum) {
+        throw new Error(
+          `Kernel "${path}" changed its checksum between runs: ${checksum} then ${c}`,
+        );
+      }
     }
   }
+  const ms = variants[0]!.ms;
   const nop = await (await compile(nopModule(), { cache: false })).instantiate({
     store: instance.store,
   });
@@ -66,7 +91,8 @@ async function measure(path: string, n: number, runs: number): Promise<Record<st
     await nop.invoke("nop");
     roundTrips.push(performance.now() - start);
   }
-  return { checksum, ms, compileMs, invokeMs: summarize(roundTrips).median };
+  const result = { checksum, ms, compileMs, invokeMs: summarize(roundTrips).median };
+  return noLoopChecks ? { ...result, msNoLoopChecks: variants[1]!.ms } : result;
 }
 
 function describe(error: unknown): string {
@@ -81,13 +107,13 @@ function describe(error: unknown): string {
 }
 
 async function main(): Promise<void> {
-  const [path, nArg, runsArg] = Deno.args;
-  if (!path || !nArg || !runsArg) {
-    throw new TypeError("Usage: gate_kernel_child.ts KERNEL.wasm N RUNS");
+  const [path, nArg, runsArg, flag] = Deno.args;
+  if (!path || !nArg || !runsArg || (flag !== undefined && flag !== "--and-no-loop-checks")) {
+    throw new TypeError("Usage: gate_kernel_child.ts KERNEL.wasm N RUNS [--and-no-loop-checks]");
   }
   let result: Record<string, unknown>;
   try {
-    result = await measure(path, Number(nArg), Number(runsArg));
+    result = await measure(path, Number(nArg), Number(runsArg), flag !== undefined);
   } catch (error) {
     result = { error: describe(error) };
   } finally {

@@ -24,6 +24,9 @@ import { type DenoChildOptions, runDenoChild } from "./subprocess.ts";
 /** The engine's name in reports. */
 export const GATE = "gate";
 
+/** Gate without suspend checks at loop heads (`codegen: { loopChecks: false }`): a variant of GATE. */
+export const GATE_NO_LOOP_CHECKS = "gate-no-loop-checks";
+
 /** Permissions of a Gate child that works on the module at path. */
 function childOptions(path: string): DenoChildOptions {
   const lib = libraryPath();
@@ -35,14 +38,23 @@ function childOptions(path: string): DenoChildOptions {
   };
 }
 
-/** Gate running a kernel: compile kernel.wasmPath, call run(n / 4) once, then time `runs` calls of run(n). */
-export function gateKernelEngine(): KernelEngine | undefined {
+/**
+ * Gate running a kernel: compile kernel.wasmPath, call run(n / 4) once, then
+ * time `runs` calls of run(n). With `noLoopChecks`, the same child also
+ * compiles the kernel without suspend checks at loop heads and times it in
+ * turns with the default code, as variant GATE_NO_LOOP_CHECKS.
+ */
+export function gateKernelEngine(
+  options: { noLoopChecks?: boolean } = {},
+): KernelEngine | undefined {
+  const paired = options.noLoopChecks === true;
   return {
     name: GATE,
+    ...(paired ? { variants: [GATE_NO_LOOP_CHECKS] } : {}),
     async run(kernel, n, runs) {
       const { result } = await runDenoChild(
         "./gate_kernel_child.ts",
-        [kernel.wasmPath, String(n), String(runs)],
+        [kernel.wasmPath, String(n), String(runs), ...(paired ? ["--and-no-loop-checks"] : [])],
         childOptions(kernel.wasmPath),
       );
       if (typeof result.error === "string") throw new Error(result.error);
@@ -50,6 +62,9 @@ export function gateKernelEngine(): KernelEngine | undefined {
         checksum: numberField(result, "checksum"),
         ms: numberArray(result, "ms"),
         detail: { compileMs: result.compileMs, invokeMs: result.invokeMs },
+        ...(paired
+          ? { variants: { [GATE_NO_LOOP_CHECKS]: numberArray(result, "msNoLoopChecks") } }
+          : {}),
       };
     },
   };

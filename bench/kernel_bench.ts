@@ -11,6 +11,11 @@
  * is not run again on that kernel, and is left out of its geometric mean
  * (which then says over how many kernels it was taken).
  *
+ * A contrast sets an engine against a variant of itself (Gate with and
+ * without suspend checks at loop heads): base time over variant time per
+ * kernel and its geometric mean, in a table of its own; the variant has no
+ * columns in the main table.
+ *
  * @module
  */
 
@@ -57,6 +62,27 @@ export interface KernelGeomean {
   kernels: number;
 }
 
+/** An engine set against a variant of itself, both among the engines. */
+export interface KernelContrast {
+  /** The engine as it ships, e.g. "gate". */
+  base: string;
+  /** The same engine with one feature off, e.g. "gate-no-loop-checks". */
+  variant: string;
+  /** What base over variant measures, e.g. "Suspend checks on/off". */
+  title: string;
+  /** The largest ratio base/variant that meets the target, if there is one. */
+  target?: number;
+}
+
+/** A contrast's ratios: base time over variant time, per kernel both ran. */
+export interface KernelContrastResult extends KernelContrast {
+  rows: { kernel: string; ratio: Ratio }[];
+  /** Geometric mean of the median ratios; absent when no kernel ran on both. */
+  geomean?: number;
+  /** How many kernels the mean is taken over. */
+  kernels: number;
+}
+
 /** All rows, the failures, and geometric means of the median ratios per engine. */
 export interface KernelReport {
   engines: string[];
@@ -64,6 +90,8 @@ export interface KernelReport {
   rows: KernelRow[];
   failures: KernelFailure[];
   geomean: Record<string, KernelGeomean>;
+  /** One entry per KernelBenchOptions.contrasts. */
+  contrasts?: KernelContrastResult[];
 }
 
 /** Options for benchKernels(). */
@@ -75,6 +103,8 @@ export interface KernelBenchOptions {
   runsPerRound: number;
   /** Progress lines; console.error by default. */
   log?: (line: string) => void;
+  /** Engines set against variants of themselves (KernelEngine.variants or other engines). */
+  contrasts?: readonly KernelContrast[];
 }
 
 interface Samples {
@@ -88,8 +118,16 @@ export async function benchKernels(
   kernels: readonly BuiltKernel[],
   options: KernelBenchOptions,
 ): Promise<KernelReport> {
-  const { engines, rounds, runsPerRound, log = console.error } = options;
+  const { engines, rounds, runsPerRound, log = console.error, contrasts = [] } = options;
   if (engines[0]?.name !== NATIVE) throw new TypeError(`The first engine must be "${NATIVE}"`);
+  const names = engines.flatMap((e) => [e.name, ...(e.variants ?? [])]);
+  for (const c of contrasts) {
+    for (const name of [c.base, c.variant]) {
+      if (!names.includes(name)) {
+        throw new TypeError(`Cannot contrast "${c.base}" with "${c.variant}": no engine "${name}"`);
+      }
+    }
+  }
   const rows: KernelRow[] = [];
   const failures: KernelFailure[] = [];
   for (const [i, k] of kernels.entries()) {
@@ -113,6 +151,13 @@ export async function benchKernels(
               `Kernel "${k.name}" checksum mismatch: native ${native}, ${e.name} ${res.checksum}`,
             );
           }
+          for (const v of e.variants ?? []) {
+            const ms = res.variants?.[v];
+            if (!ms?.length) throw new Error(`Engine ${e.name} did not measure variant ${v}`);
+            const vs = samples.get(v) ?? { checksum: res.checksum, ms: [] };
+            vs.ms.push(...ms);
+            samples.set(v, vs);
+          }
           s.ms.push(...res.ms);
           if (res.detail) s.detail = res.detail;
           samples.set(e.name, s);
@@ -120,9 +165,11 @@ export async function benchKernels(
           if (ANCHORS.includes(e.name)) throw error;
           const reason = error instanceof Error ? error.message : String(error);
           log(`bench: ${e.name} failed on kernel ${k.name}: ${reason}`);
-          failures.push({ kernel: k.name, engine: e.name, reason });
+          for (const name of [e.name, ...(e.variants ?? [])]) {
+            failures.push({ kernel: k.name, engine: name, reason });
+            samples.delete(name);
+          }
           failed.add(e.name);
-          samples.delete(e.name);
         }
       }
     }
@@ -148,7 +195,6 @@ export async function benchKernels(
       rows.push(row);
     }
   }
-  const names = engines.map((e) => e.name);
   const gm: KernelReport["geomean"] = {};
   for (const name of names) {
     const mine = rows.filter((r) => r.engine === name);
@@ -163,7 +209,27 @@ export async function benchKernels(
     }
     gm[name] = g;
   }
-  return { engines: names, kernels: kernels.map((k) => k.name), rows, failures, geomean: gm };
+  const report: KernelReport = {
+    engines: names,
+    kernels: kernels.map((k) => k.name),
+    rows,
+    failures,
+    geomean: gm,
+  };
+  if (contrasts.length) report.contrasts = contrasts.map((c) => contrast(report, c));
+  return report;
+}
+
+function contrast(report: KernelReport, c: KernelContrast): KernelContrastResult {
+  const cell = (k: string, e: string) => report.rows.find((r) => r.kernel === k && r.engine === e);
+  const rows = [];
+  for (const k of report.kernels) {
+    const base = cell(k, c.base), variant = cell(k, c.variant);
+    if (base && variant) rows.push({ kernel: k, ratio: ratio(base.ms, variant.ms) });
+  }
+  const out: KernelContrastResult = { ...c, rows, kernels: rows.length };
+  if (rows.length) out.geomean = geomean(rows.map((r) => r.ratio.median));
+  return out;
 }
 
 /**
@@ -172,7 +238,8 @@ export async function benchKernels(
  * A failed (kernel, engine) shows FAILED, with the reasons below the table.
  */
 export function formatKernelReport(report: KernelReport): string {
-  const others = report.engines.filter((e) => e !== NATIVE);
+  const variants = new Set((report.contrasts ?? []).map((c) => c.variant));
+  const others = report.engines.filter((e) => e !== NATIVE && !variants.has(e));
   const has = (e: string) => report.engines.includes(e);
   const subjects = others.filter((e) => e !== LIFTOFF && e !== TURBOFAN);
   const vsLiftoff = has(LIFTOFF) ? others.filter((e) => e !== LIFTOFF) : [];
@@ -221,6 +288,46 @@ export function formatKernelReport(report: KernelReport): string {
   ];
   for (const f of report.failures) {
     lines.push(`FAILED: ${f.engine} on kernel "${f.kernel}": ${f.reason}`);
+  }
+  for (const c of report.contrasts ?? []) lines.push("", formatContrast(report, c));
+  return lines.join("\n");
+}
+
+/** A contrast's table: both engines' median ms and base/variant per kernel, with the geomean. */
+export function formatContrast(report: KernelReport, c: KernelContrastResult): string {
+  const right = "right" as const;
+  const columns = [
+    { title: "kernel" },
+    { title: `${c.base} ms`, align: right },
+    { title: `${c.variant} ms`, align: right },
+    { title: `${c.base}/${c.variant}`, align: right },
+  ];
+  const ms = (k: string, e: string) => {
+    const r = report.rows.find((r) => r.kernel === k && r.engine === e);
+    return r ? fixed(r.ms.median) : "FAILED";
+  };
+  const rows = report.kernels.map((k) => {
+    const r = c.rows.find((r) => r.kernel === k);
+    return [k, ms(k, c.base), ms(k, c.variant), r ? formatRatio(r.ratio) : "-"];
+  });
+  let mean = "-";
+  if (c.geomean !== undefined) {
+    const n = report.kernels.length;
+    mean = `${fixed(c.geomean)}x${c.kernels < n ? ` (${c.kernels}/${n})` : ""}`;
+  }
+  rows.push(["geomean", "", "", mean]);
+  const target = c.target === undefined ? "" : `; target <= ${fixed(c.target)}x`;
+  const lines = [
+    `${c.title}: ${c.base} time over ${c.variant} time per run(n), median (min-max)${target}`,
+    formatTable(columns, rows),
+  ];
+  if (c.target !== undefined && c.geomean !== undefined) {
+    const target = c.target;
+    const over = c.rows.filter((r) => r.ratio.median > target).map((r) => r.kernel);
+    lines.push(
+      `geomean ${c.geomean <= target ? "meets" : "misses"} the target` +
+        (over.length ? `; kernels over it: ${over.join(", ")}` : ""),
+    );
   }
   return lines.join("\n");
 }

@@ -124,3 +124,75 @@ Deno.test("formatKernelReport() has a row per kernel and a geomean row", async (
   assertEquals(lines.some((l) => l.startsWith("b ") && l.includes("3.00x (3.00-3.00)")), true);
   assertEquals(lines.at(-1)!.replace(/\s+/g, " "), "geomean 3.00x 1.50x 0.50x");
 });
+
+const CHECKS = { base: "gate", variant: "gate-off", title: "Suspend checks on/off", target: 1.03 };
+
+/** An engine that also measures variant "gate-off" at `off` ms per unit of n; fails on `failOn`. */
+function paired(factor: number, off: number, failOn?: string): KernelEngine {
+  return {
+    name: "gate",
+    variants: ["gate-off"],
+    run: (kernel, n, runs) =>
+      kernel.name === failOn ? Promise.reject(new Error("trap")) : Promise.resolve({
+        checksum: n,
+        ms: Array(runs).fill(n * factor),
+        variants: { "gate-off": Array(runs).fill(n * off) },
+      }),
+  };
+}
+
+Deno.test("benchKernels() contrasts an engine with its variant", async (t) => {
+  await t.step("ratios per kernel and their geomean, in a table of their own", async () => {
+    const engines = [fake("native", 1), fake("v8-liftoff", 4), paired(2.1, 2)];
+    const report = await benchKernels(KERNELS, { engines, ...quiet, contrasts: [CHECKS] });
+    assertEquals(report.engines, ["native", "v8-liftoff", "gate", "gate-off"]);
+    const off = report.rows.find((r) => r.kernel === "b" && r.engine === "gate-off")!;
+    assertEquals([off.ms.runs, off.vsNative.median, off.checksum], [4, 2, 20]);
+    const [c] = report.contrasts!;
+    assertEquals(c!.rows.map((r) => [r.kernel, r.ratio.median.toFixed(3)]), [
+      ["a", "1.050"],
+      ["b", "1.050"],
+    ]);
+    assertEquals([c!.geomean!.toFixed(3), c!.kernels], ["1.050", 2]);
+    const text = formatKernelReport(report);
+    // The variant has no columns in the main table.
+    assertEquals(text.split("\n")[1]!.includes("gate-off"), false);
+    const lines = text.split("\n");
+    const title = lines.findIndex((l) => l.startsWith("Suspend checks on/off: gate time over"));
+    assertEquals(title > 0, true);
+    assertEquals(lines[title]!.endsWith("target <= 1.03x"), true);
+    assertEquals(
+      lines[title + 1]!.replace(/\s+/g, " "),
+      "kernel gate ms gate-off ms gate/gate-off",
+    );
+    assertEquals(lines[title + 3]!.replace(/\s+/g, " "), "a 21.0 20.0 1.05x (1.05-1.05)");
+    assertEquals(lines.at(-2)!.replace(/\s+/g, " "), "geomean 1.05x");
+    assertEquals(lines.at(-1), "geomean misses the target; kernels over it: a, b");
+  });
+  await t.step("a kernel the engine failed on fails its variant too", async () => {
+    const engines = [fake("native", 1), fake("v8-liftoff", 4), paired(2, 2, "b")];
+    const report = await benchKernels(KERNELS, { engines, ...quiet, contrasts: [CHECKS] });
+    assertEquals(report.failures.map((f) => `${f.kernel} ${f.engine}`), ["b gate", "b gate-off"]);
+    const [c] = report.contrasts!;
+    assertEquals([c!.geomean, c!.kernels], [1, 1]);
+    const lines = formatKernelReport(report).split("\n");
+    assertEquals(lines.some((l) => l.replace(/\s+/g, " ") === "b FAILED FAILED -"), true);
+    assertEquals(lines.at(-2)!.replace(/\s+/g, " "), "geomean 1.00x (1/2)");
+    assertEquals(lines.at(-1), "geomean meets the target");
+  });
+  await t.step("an engine that does not measure its variant fails", async () => {
+    const engines = [fake("native", 1), fake("v8-liftoff", 4), {
+      ...fake("gate", 2),
+      variants: ["gate-off"],
+    }];
+    const report = await benchKernels(KERNELS, { engines, ...quiet, contrasts: [CHECKS] });
+    assertEquals(report.failures[0]!.reason, "Engine gate did not measure variant gate-off");
+  });
+  await t.step("both engines must be there", async () => {
+    const engines = [fake("native", 1), fake("v8-liftoff", 4), fake("gate", 2)];
+    await rejects(
+      benchKernels(KERNELS, { engines, ...quiet, contrasts: [CHECKS] }),
+      /no engine "gate-off"/,
+    );
+  });
+});

@@ -19,6 +19,8 @@ export interface KernelResult {
   ms: number[];
   /** Engine-specific evidence kept in the JSON report (e.g. V8's tier counts). */
   detail?: Record<string, unknown>;
+  /** Milliseconds per run(n) of each of KernelEngine.variants, same checksum. */
+  variants?: Record<string, number[]>;
 }
 
 /** An engine that can run a kernel; plug Gate in by returning one from gate_slot.ts. */
@@ -26,6 +28,12 @@ export interface KernelEngine {
   name: string;
   /** Calls run(n / 4) once to warm up, then run(n) `runs` times, timing each call. */
   run(kernel: BuiltKernel, n: number, runs: number): Promise<KernelResult>;
+  /**
+   * Variants of this engine that run() measures too, in the same process,
+   * in turns with its own runs (so drift on the machine hits both alike);
+   * each is reported as an engine of that name.
+   */
+  variants?: readonly string[];
   /** Optional one-off proof that the engine is configured as its name says; one report line. */
   verify?(kernel: BuiltKernel): Promise<string>;
 }

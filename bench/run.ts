@@ -6,7 +6,9 @@
  * the median and the range over repeated runs; absolute times are context.
  *
  * - validate: libgate's validator against WebAssembly.validate
- * - kernels:  bench/kernels/*.c natively, on V8 Liftoff and V8 TurboFan (and Gate, gate_slot.ts)
+ * - kernels:  bench/kernels/*.c natively, on V8 Liftoff and V8 TurboFan (and Gate, gate_slot.ts);
+ *             Gate's kernels also compiled without suspend checks at loop heads, timed in
+ *             turns in the same process: checks on/off per kernel
  * - compile:  compile throughput of V8 Liftoff and TurboFan (and Gate) on the npm corpus
  *             and synthetic stressors
  * - startup:  launch of a precompiled module to instantiated and to first result, p50/p99,
@@ -29,7 +31,7 @@ import { benchValidate, formatValidateReport } from "./validate.ts";
 import { buildKernels } from "./kernel_build.ts";
 import { KERNELS } from "./kernel_list.ts";
 import { type KernelEngine, nativeEngine, v8Engine } from "./kernel_engines.ts";
-import { benchKernels, formatKernelReport } from "./kernel_bench.ts";
+import { benchKernels, formatKernelReport, type KernelContrast } from "./kernel_bench.ts";
 import { type CompileEngine, v8CompileEngine } from "./compile_engines.ts";
 import {
   benchCompile,
@@ -38,6 +40,8 @@ import {
   moduleCacheCheck,
 } from "./compile_bench.ts";
 import {
+  GATE,
+  GATE_NO_LOOP_CHECKS,
   gateCompileEngine,
   gateDensity,
   gateIo,
@@ -87,9 +91,17 @@ type Section = typeof SECTIONS[number];
 const CACHE = new URL("../.cache/bench/", import.meta.url);
 
 function kernelEngines(): KernelEngine[] {
-  const gate = gateKernelEngine();
+  const gate = gateKernelEngine({ noLoopChecks: true });
   return [nativeEngine(), v8Engine("liftoff"), v8Engine("turbofan"), ...(gate ? [gate] : [])];
 }
+
+/** Issue #5: suspend checks at loop heads may cost at most 3 % of run time. */
+const SUSPEND_CHECKS: KernelContrast = {
+  base: GATE,
+  variant: GATE_NO_LOOP_CHECKS,
+  title: "Suspend checks on/off",
+  target: 1.03,
+};
 
 function compileEngines(): CompileEngine[] {
   const gate = gateCompileEngine();
@@ -166,7 +178,7 @@ async function main(): Promise<void> {
 
   if (sections.includes("validate")) {
     const runs = quick ? 3 : 11;
-    const rows = benchValidate(corpus, runs);
+    const rows = await timed("validate", () => Promise.resolve(benchValidate(corpus, runs)));
     console.log(formatValidateReport(rows) + "\n");
     result.validate = { runs, rows };
   }
@@ -180,8 +192,11 @@ async function main(): Promise<void> {
     );
     const probe = kernels[sizes.indexOf(Math.max(...sizes))]!;
     for (const e of engines) if (e.verify) checks.push(await e.verify(probe));
-    const options = { engines, rounds: quick ? 1 : 4, runsPerRound: 3 };
-    const report = kernelReport = await benchKernels(kernels, options);
+    const paired = engines.some((e) => e.variants?.includes(GATE_NO_LOOP_CHECKS));
+    const contrasts = paired ? [SUSPEND_CHECKS] : [];
+    // --quick: 2 timed runs each, which pays for gate-no-loop-checks within its 3 minutes.
+    const options = { engines, rounds: quick ? 1 : 4, runsPerRound: quick ? 2 : 3, contrasts };
+    const report = kernelReport = await timed("kernels", () => benchKernels(kernels, options));
     console.log(checks.join("\n"));
     console.log(formatKernelReport(report) + "\n");
     result.kernels = { rounds: options.rounds, runsPerRound: options.runsPerRound, ...report };
@@ -194,7 +209,10 @@ async function main(): Promise<void> {
     const cacheLine = await moduleCacheCheck(engines[0]!, esbuild);
     checks.push(cacheLine);
     const runs = quick ? 3 : 11;
-    const report = compileReport = await benchCompile(inputs, { engines, runs, quick });
+    const report = compileReport = await timed(
+      "compile",
+      () => benchCompile(inputs, { engines, runs, quick }),
+    );
     console.log(cacheLine);
     console.log(formatCompileReport(report) + "\n");
     result.compile = { runs, ...report };
@@ -208,7 +226,7 @@ async function main(): Promise<void> {
       await buildForkExit(),
       (n) => gateStartup(modulePath, n),
     );
-    const report = startupReport = await benchStartup(engines, launches);
+    const report = startupReport = await timed("startup", () => benchStartup(engines, launches));
     console.log(formatStartupReport(report) + "\n");
     result.startup = { launches, ...report };
   }

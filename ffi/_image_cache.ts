@@ -1,10 +1,10 @@
 /**
- * The on-disk cache of compiled images, keyed by the module's SHA-256 and
- * the compiler version (docs/image_cache.md).
+ * The on-disk cache of compiled images, keyed by the module's SHA-256, the
+ * compiler version and the code generation flags (docs/image_cache.md).
  *
  * An entry is a small header and the image:
  *
- *   "GATEIMG\0"  u32 compiler version  u32 image length
+ *   "GATEIMG\0"  u32 compiler version  u32 codegen flags  u32 image length
  *   32 bytes SHA-256 of the module   32 bytes SHA-256 of the image
  *   image
  *
@@ -24,7 +24,7 @@ import { join } from "node:path";
 import { envGet } from "./_env.ts";
 
 const MAGIC = new TextEncoder().encode("GATEIMG\0");
-const HEADER = 8 + 4 + 4 + 32 + 32;
+const HEADER = 8 + 4 + 4 + 4 + 32 + 32;
 
 /** Where images are cached, from the environment; undefined if nowhere. */
 export function defaultCacheDir(
@@ -38,12 +38,22 @@ export function defaultCacheDir(
   return home ? join(home, ".cache", "gate") : undefined;
 }
 
-/** The entry's path: one file per module hash and compiler version. */
-export function cachePath(dir: string, moduleHash: string, compilerVersion: number): string {
+/**
+ * The entry's path: one file per module hash, compiler version and code
+ * generation flags (`gate_image_new_flags()`; the default, 0, adds nothing
+ * to the name).
+ */
+export function cachePath(
+  dir: string,
+  moduleHash: string,
+  compilerVersion: number,
+  codegenFlags = 0,
+): string {
   if (!/^[0-9a-f]{64}$/.test(moduleHash)) {
     throw new TypeError(`Cannot name a cache entry for hash "${moduleHash}"`);
   }
-  return join(dir, "images", `${moduleHash}-${compilerVersion}.image`);
+  const flags = codegenFlags ? `-${codegenFlags.toString(16)}` : "";
+  return join(dir, "images", `${moduleHash}-${compilerVersion}${flags}.image`);
 }
 
 /** Builds an entry (header + image). */
@@ -51,14 +61,16 @@ export async function encodeEntry(
   moduleHash: string,
   compilerVersion: number,
   image: Uint8Array,
+  codegenFlags = 0,
 ): Promise<Uint8Array<ArrayBuffer>> {
   const out = new Uint8Array(HEADER + image.length);
   const view = new DataView(out.buffer);
   out.set(MAGIC, 0);
   view.setUint32(8, compilerVersion, true);
-  view.setUint32(12, image.length, true);
-  out.set(fromHex(moduleHash), 16);
-  out.set(fromHex(await sha256(image)), 48);
+  view.setUint32(12, codegenFlags, true);
+  view.setUint32(16, image.length, true);
+  out.set(fromHex(moduleHash), 20);
+  out.set(fromHex(await sha256(image)), 52);
   out.set(image, HEADER);
   return out;
 }
@@ -68,15 +80,17 @@ export async function decodeEntry(
   entry: Uint8Array,
   moduleHash: string,
   compilerVersion: number,
+  codegenFlags = 0,
 ): Promise<Uint8Array | undefined> {
   if (entry.length < HEADER) return undefined;
   const view = new DataView(entry.buffer, entry.byteOffset, entry.byteLength);
   if (!MAGIC.every((b, i) => entry[i] === b)) return undefined;
   if (view.getUint32(8, true) !== compilerVersion) return undefined;
-  if (view.getUint32(12, true) !== entry.length - HEADER) return undefined;
-  if (toHex(entry.subarray(16, 48)) !== moduleHash) return undefined;
+  if (view.getUint32(12, true) !== codegenFlags) return undefined;
+  if (view.getUint32(16, true) !== entry.length - HEADER) return undefined;
+  if (toHex(entry.subarray(20, 52)) !== moduleHash) return undefined;
   const image = entry.subarray(HEADER);
-  if (toHex(entry.subarray(48, 80)) !== await sha256(image)) return undefined;
+  if (toHex(entry.subarray(52, 84)) !== await sha256(image)) return undefined;
   return image;
 }
 
@@ -85,8 +99,9 @@ export async function readCachedImage(
   dir: string,
   moduleHash: string,
   compilerVersion: number,
+  codegenFlags = 0,
 ): Promise<Uint8Array | undefined> {
-  const path = cachePath(dir, moduleHash, compilerVersion);
+  const path = cachePath(dir, moduleHash, compilerVersion, codegenFlags);
   if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") return undefined;
   let entry: Uint8Array;
   try {
@@ -94,7 +109,7 @@ export async function readCachedImage(
   } catch {
     return undefined;
   }
-  return await decodeEntry(entry, moduleHash, compilerVersion);
+  return await decodeEntry(entry, moduleHash, compilerVersion, codegenFlags);
 }
 
 /** Writes an image to the cache; returns whether it did. */
@@ -103,8 +118,9 @@ export async function writeCachedImage(
   moduleHash: string,
   compilerVersion: number,
   image: Uint8Array,
+  codegenFlags = 0,
 ): Promise<boolean> {
-  const path = cachePath(dir, moduleHash, compilerVersion);
+  const path = cachePath(dir, moduleHash, compilerVersion, codegenFlags);
   const folder = join(dir, "images");
   if (Deno.permissions.querySync({ name: "write", path: folder }).state !== "granted") {
     return false;
@@ -112,9 +128,11 @@ export async function writeCachedImage(
   const temp = `${path}.${crypto.randomUUID()}.tmp`;
   try {
     await Deno.mkdir(folder, { recursive: true, mode: 0o700 });
-    await Deno.writeFile(temp, await encodeEntry(moduleHash, compilerVersion, image), {
-      mode: 0o600,
-    });
+    await Deno.writeFile(
+      temp,
+      await encodeEntry(moduleHash, compilerVersion, image, codegenFlags),
+      { mode: 0o600 },
+    );
     await Deno.rename(temp, path);
     return true;
   } catch {

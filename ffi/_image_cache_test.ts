@@ -19,16 +19,21 @@ Deno.test("defaultCacheDir() prefers GATE_CACHE_DIR, then XDG_CACHE_HOME, then H
   assertEquals(defaultCacheDir(env({})), undefined);
 });
 
-Deno.test("cachePath() names an entry by module hash and compiler version only", () => {
+Deno.test("cachePath() names an entry by module hash, compiler version and codegen flags", () => {
   assertEquals(cachePath("/c", HASH, 3), `/c/images/${HASH}-3.image`);
+  assertEquals(cachePath("/c", HASH, 3, 0), `/c/images/${HASH}-3.image`);
+  assertEquals(cachePath("/c", HASH, 3, 1), `/c/images/${HASH}-3-1.image`);
+  assertEquals(cachePath("/c", HASH, 3, 3), `/c/images/${HASH}-3-3.image`);
   assertThrows(() => cachePath("/c", "../../etc/passwd", 3), TypeError);
 });
 
 Deno.test("decodeEntry() returns the image only when every field checks out", async (t) => {
   const entry = await encodeEntry(HASH, 7, IMAGE);
   assertEquals(await decodeEntry(entry, HASH, 7), IMAGE);
-  const cases: [string, Uint8Array, string, number][] = [
+  const cases: [string, Uint8Array, string, number, number?][] = [
     ["another compiler version", entry, HASH, 8],
+    ["another codegen flags", entry, HASH, 7, 1],
+    ["an entry of other codegen flags", await encodeEntry(HASH, 7, IMAGE, 2), HASH, 7],
     ["another module", entry, "cd".repeat(32), 7],
     ["truncated", entry.subarray(0, entry.length - 1), HASH, 7],
     [
@@ -53,11 +58,12 @@ Deno.test("decodeEntry() returns the image only when every field checks out", as
     ],
     ["too short for a header", new Uint8Array(10), HASH, 7],
   ];
-  for (const [name, bytes, hash, version] of cases) {
+  for (const [name, bytes, hash, version, flags] of cases) {
     await t.step(name, async () => {
-      assertEquals(await decodeEntry(bytes, hash, version), undefined);
+      assertEquals(await decodeEntry(bytes, hash, version, flags), undefined);
     });
   }
+  assertEquals(await decodeEntry(await encodeEntry(HASH, 7, IMAGE, 2), HASH, 7, 2), IMAGE);
 });
 
 Deno.test("writeCachedImage() and readCachedImage() round-trip through a private folder", async () => {
@@ -68,6 +74,14 @@ Deno.test("writeCachedImage() and readCachedImage() round-trip through a private
     assert(await writeCachedImage(dir, HASH, 1, IMAGE));
     assertEquals(await readCachedImage(dir, HASH, 1), IMAGE);
     assertEquals(await readCachedImage(dir, HASH, 2), undefined);
+    // Images compiled with other codegen flags are other entries.
+    assertEquals(await readCachedImage(dir, HASH, 1, 1), undefined);
+    assert(await writeCachedImage(dir, HASH, 1, IMAGE.map((b) => b + 1), 1));
+    assertEquals(await readCachedImage(dir, HASH, 1, 1), IMAGE.map((b) => b + 1));
+    assertEquals(await readCachedImage(dir, HASH, 1), IMAGE);
+    // An entry moved under another flags' name is a miss.
+    await Deno.copyFile(cachePath(dir, HASH, 1, 1), cachePath(dir, HASH, 1, 2));
+    assertEquals(await readCachedImage(dir, HASH, 1, 2), undefined);
     assertEquals((await Deno.stat(`${dir}/images`)).mode! & 0o777, 0o700);
     // A corrupt entry is a miss, and the next write replaces it.
     await Deno.writeFile(cachePath(dir, HASH, 1), new Uint8Array([1, 2, 3]));

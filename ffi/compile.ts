@@ -38,13 +38,49 @@ export interface CompileOptions {
   cacheDir?: string;
   /** Resource bounds for decoding and validation; omitted fields keep their defaults. */
   limits?: Limits;
+  /**
+   * How code is generated, to measure what a feature costs (bench/);
+   * the defaults are what every program should run. Part of the image
+   * cache key, so differently compiled images never mix.
+   */
+  codegen?: CodegenOptions;
+}
+
+/** Code generation options of {@linkcode compile}: all default to true. */
+export interface CodegenOptions {
+  /**
+   * A suspend check at every loop head (default true). Without it a loop is
+   * no safepoint: a program cannot be suspended while it loops. For
+   * measurement only.
+   */
+  loopChecks?: boolean;
+  /**
+   * Keep the most used locals in registers (default true). Without it every
+   * local lives in its frame slot: another register allocation, whose
+   * suspended state resumes in normal code.
+   */
+  pinLocals?: boolean;
+}
+
+/** gate_image_new_flags()'s flags for options (native/libgate.h). */
+function codegenFlags(options: CodegenOptions = {}): number {
+  return (options.loopChecks === false ? 0x1 : 0) | (options.pinLocals === false ? 0x2 : 0);
 }
 
 let imageOf: (module: Module) => Uint8Array;
+let bytesOf: (module: Module) => Uint8Array;
 
 /** Internal: the serialized image of a module, for instance processes. */
 export function moduleImage(module: Module): Uint8Array {
   return imageOf(module);
+}
+
+/**
+ * Internal: the module's original bytes, which a snapshot of a program
+ * running it is built from (ffi/snapshot.ts).
+ */
+export function moduleBytes(module: Module): Uint8Array {
+  return bytesOf(module);
 }
 
 /**
@@ -59,17 +95,26 @@ export class Module {
   /** Whether the image came from the on-disk cache. */
   readonly cached: boolean;
   readonly #image: Uint8Array;
+  readonly #bytes: Uint8Array;
   readonly #names: Map<number, string>;
 
   static {
     imageOf = (module) => module.#image;
+    bytesOf = (module) => module.#bytes;
   }
 
-  /** Internal: use {@linkcode compile}. */
-  constructor(hash: string, info: ModuleInfo, image: Uint8Array, cached: boolean) {
+  /** Internal: use {@linkcode compile}; `bytes` is kept, not copied. */
+  constructor(
+    hash: string,
+    info: ModuleInfo,
+    image: Uint8Array,
+    cached: boolean,
+    bytes: Uint8Array,
+  ) {
     this.hash = hash;
     this.info = info;
     this.#image = image;
+    this.#bytes = bytes;
     this.cached = cached;
     this.#names = new Map(info.functionNames);
     // Unnamed exported functions go by their (first) export name.
@@ -140,6 +185,9 @@ export class Module {
  */
 export async function compile(bytes: Uint8Array, options: CompileOptions = {}): Promise<Module> {
   const symbols = lib();
+  // Kept for snapshots of programs running the module: a copy, so that the
+  // caller may reuse its buffer (the hash must stay the bytes' hash).
+  bytes = bytes.slice();
   // Bodies are validated once, by the compiler; a cached image exists only
   // for bytes that compiled (and so validated) before.
   const module = decodeModule(bytes, {
@@ -150,24 +198,27 @@ export async function compile(bytes: Uint8Array, options: CompileOptions = {}): 
     const info = moduleInfo(module);
     const hash = await sha256(bytes);
     const version = symbols.gate_compiler_version();
+    const flags = codegenFlags(options.codegen);
     const dir = options.cache === false ? undefined : options.cacheDir ?? defaultCacheDir();
     if (dir !== undefined) {
-      const image = await readCachedImage(dir, hash, version);
-      if (image) return new Module(hash, info, image, true);
+      const image = await readCachedImage(dir, hash, version, flags);
+      if (image) return new Module(hash, info, image, true, bytes);
     }
-    const image = await compileImage(module);
-    if (dir !== undefined) await writeCachedImage(dir, hash, version, image);
-    return new Module(hash, info, image, false);
+    const image = await compileImage(module, flags);
+    if (dir !== undefined) await writeCachedImage(dir, hash, version, image, flags);
+    return new Module(hash, info, image, false, bytes);
   } finally {
     symbols.gate_module_free(module);
   }
 }
 
-async function compileImage(module: Deno.PointerValue): Promise<Uint8Array> {
+async function compileImage(module: Deno.PointerValue, flags: number): Promise<Uint8Array> {
   const symbols = lib();
   const out = new BigUint64Array(1);
   const err = errorBuffer();
-  const status = await symbols.gate_image_new(module, out, err, BigInt(err.length));
+  const status = flags
+    ? await symbols.gate_image_new_flags(module, flags, out, err, BigInt(err.length))
+    : await symbols.gate_image_new(module, out, err, BigInt(err.length));
   if (status !== Status.OK) throw errorFromStatus(status, readMessage(err));
   const image = Deno.UnsafePointer.create(out[0]!);
   try {

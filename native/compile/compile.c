@@ -214,17 +214,32 @@ int gate__image_new_opts(const struct gate_module *m, const struct gate__compile
 
 GATE_API int gate_image_new(const gate_module *module, gate_image **out, char *err, size_t err_len)
 {
+	return gate_image_new_flags(module, 0, out, err, err_len);
+}
+
+GATE_API int gate_image_new_flags(const gate_module *module, uint32_t flags, gate_image **out,
+				  char *err, size_t err_len)
+{
+	const uint32_t known = GATE_COMPILE_NO_LOOP_CHECKS | GATE_COMPILE_NO_PINS;
+	struct gate__compile_opts opts = {
+		.no_loop_checks = flags & GATE_COMPILE_NO_LOOP_CHECKS,
+		.no_pins = flags & GATE_COMPILE_NO_PINS,
+	};
 	gate_image *img;
 	int ret;
 
 	if (module == NULL || out == NULL)
 		return gate__errorf(err, err_len, GATE_INVALID_ARGUMENT,
 				    "Cannot compile module: no module or no output handle");
+	if (flags & ~known)
+		return gate__errorf(err, err_len, GATE_INVALID_ARGUMENT,
+				    "Cannot compile module: unknown code generation flags 0x%x",
+				    flags & ~known);
 	img = calloc(1, sizeof(*img));
 	if (img == NULL)
 		return gate__errorf(err, err_len, GATE_OUT_OF_MEMORY,
 				    "Cannot compile module: out of memory");
-	ret = gate__image_new_opts(module, NULL, &img->bytes, &img->len, err, err_len);
+	ret = gate__image_new_opts(module, &opts, &img->bytes, &img->len, err, err_len);
 	if (ret) {
 		free(img);
 		return ret;
