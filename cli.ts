@@ -4,6 +4,9 @@
  *   gate inspect [--json] FILE.wasm   decode, validate and describe a module
  *   gate call [OPTIONS] FILE.wasm [FUNCTION [ARGS...]]
  *                                     run a program (or an exported function) in the sandbox
+ *   gate resume [OPTIONS] SNAPSHOT.wasm
+ *                                     continue a program suspended with Ctrl-\ (SIGQUIT)
+ *   gate snapshot --inspect FILE      describe a snapshot and its stack
  *   gate version                      print the package and library versions
  *
  * @module
@@ -12,11 +15,16 @@
 import { parseArgs } from "node:util";
 import {
   compile,
+  describeSnapshot,
   type ModuleInfo,
   Program,
   type ProgramOptions,
+  type ProgramResult,
+  snapshotId,
   TrapError,
   validate,
+  type Value,
+  type ValueType,
 } from "./mod.ts";
 import { basename } from "node:path";
 import { originFromStreams } from "./services/stream.ts";
@@ -24,6 +32,7 @@ import { parseBytes, parseDir, parseEnv, parseSeconds, splitCallArgs } from "./c
 import { lib } from "./ffi/_library.ts";
 import { closeExecutor } from "./ffi/_executor.ts";
 import { formatModuleInfo } from "./cli/format.ts";
+import { formatSnapshot, snapshotFileName } from "./cli/snapshot.ts";
 import { formatBacktrace, formatValue, parseArg } from "./cli/values.ts";
 import { sha256 } from "hash-wasm";
 import denoJson from "./deno.json" with { type: "json" };
@@ -47,6 +56,21 @@ Commands:
     --debug                    the program's stderr (debug log) to stderr
     --memory BYTES             linear memory limit (suffixes K, M, G)
     --time SECONDS             CPU time limit
+    --snapshot PATH            where Ctrl-\\ (SIGQUIT) writes the snapshot
+                               (default ./NAME.SHA8.snapshot.wasm)
+                               Ctrl-\\ suspends the program, writes a snapshot,
+                               prints "snapshot written to PATH" on stderr and
+                               exits 0
+  resume [OPTIONS] SNAPSHOT.wasm
+                               continue a suspended program from its snapshot in
+                               the sandbox, stdio wired as for call; Ctrl-\\
+                               suspends it again. Options as for call but
+                               --arg and --env, which are in the snapshot:
+                               --dir (give them again), --debug, --memory,
+                               --time, --snapshot
+  snapshot --inspect FILE      describe a snapshot: how it ended, its clock,
+                               memory and buffers, and its stack one frame per
+                               line (function, offset, locals, operands)
   version                      print the package and native library versions
   help                         print this help`;
 
@@ -58,6 +82,10 @@ export async function main(args: string[] = Deno.args): Promise<number> {
       return await inspect(rest);
     case "call":
       return await call(rest);
+    case "resume":
+      return await resume(rest);
+    case "snapshot":
+      return await snapshot(rest);
     case "version":
       console.log(`gate ${denoJson.version} (libgate ABI ${lib().gate_abi_version()})`);
       return 0;
@@ -110,6 +138,7 @@ const CALL_OPTIONS = {
   debug: { type: "boolean", default: false },
   memory: { type: "string" },
   time: { type: "string" },
+  snapshot: { type: "string" },
 } as const;
 
 /** The options of CALL_OPTIONS that take a value. */
@@ -168,20 +197,148 @@ async function call(args: string[]): Promise<number> {
       return 2;
     }
     await using program = await Program.start(module, options);
-    const out = await program.run(fnName, callArgs);
-    for (const [i, value] of out.results.entries()) {
-      console.log(formatValue(value, results[i]!));
-    }
-    return out.exitCode;
+    const out = await suspendable(program, () => program.run(fnName, callArgs));
+    return await finish(program, out, path, values.snapshot, (i) => results[i]!);
   } catch (error) {
-    if (!(error instanceof Error)) throw error;
-    console.error(`gate call: "${path}": ${error.message}`);
-    if (error instanceof TrapError) {
-      for (const line of formatBacktrace(error.backtrace)) console.error(line);
-    }
-    return 1;
+    return failure("call", path, error);
   } finally {
     await closeExecutor();
+  }
+}
+
+/** Options of `gate resume`: those of call but --arg and --env, which are in the snapshot. */
+const RESUME_OPTIONS = {
+  dir: CALL_OPTIONS.dir,
+  debug: CALL_OPTIONS.debug,
+  memory: CALL_OPTIONS.memory,
+  time: CALL_OPTIONS.time,
+  snapshot: CALL_OPTIONS.snapshot,
+} as const;
+
+const RESUME_VALUED = new Set(["dir", "memory", "time", "snapshot"]);
+
+async function resume(args: string[]): Promise<number> {
+  const { options: optionArgs, rest } = splitCallArgs(args, RESUME_VALUED);
+  const given = optionArgs.map((o) => o.slice(2).split("=")[0]!);
+  const inSnapshot = given.find((name) => name === "arg" || name === "env");
+  if (inSnapshot !== undefined) {
+    console.error(
+      `gate resume: --${inSnapshot} cannot be given: the program's arguments and ` +
+        "environment are in the snapshot",
+    );
+    return 2;
+  }
+  let values;
+  try {
+    values = parseArgs({ args: optionArgs, options: RESUME_OPTIONS, strict: true }).values;
+  } catch (error) {
+    console.error(`gate resume: ${(error as Error).message}`);
+    return 2;
+  }
+  if (rest.length !== 1) {
+    console.error("gate resume: expected [OPTIONS] SNAPSHOT.wasm");
+    return 2;
+  }
+  const path = rest[0]!;
+  let options: ProgramOptions;
+  try {
+    options = programOptions(path, values);
+  } catch (error) {
+    console.error(`gate resume: ${(error as Error).message}`);
+    return 2;
+  }
+  try {
+    await using program = await Program.restore(await Deno.readFile(path), options);
+    const out = await suspendable(program, () => program.resume());
+    return await finish(program, out, path, values.snapshot, undefined);
+  } catch (error) {
+    return failure("resume", path, error);
+  } finally {
+    await closeExecutor();
+  }
+}
+
+/** Runs a program with Ctrl-\ (SIGQUIT) suspending it. */
+async function suspendable(
+  program: Program,
+  run: () => Promise<ProgramResult>,
+): Promise<ProgramResult> {
+  const suspend = () => program.suspend();
+  Deno.addSignalListener("SIGQUIT", suspend);
+  try {
+    return await run();
+  } finally {
+    Deno.removeSignalListener("SIGQUIT", suspend);
+  }
+}
+
+/**
+ * Ends `gate call` or `gate resume`: a suspended program's snapshot written
+ * (exit 0), else the results printed and proc_exit's code. `types` gives a
+ * result's type when known (a resumed function's are not).
+ */
+async function finish(
+  program: Program,
+  out: ProgramResult,
+  path: string,
+  snapshotPath: string | undefined,
+  types: ((i: number) => ValueType) | undefined,
+): Promise<number> {
+  if (out.suspended) {
+    const bytes = await program.snapshot();
+    const target = snapshotPath ?? snapshotFileName(path, await snapshotId(bytes));
+    await Deno.writeFile(target, bytes);
+    console.error(`snapshot written to ${target}`);
+    return 0;
+  }
+  for (const [i, value] of out.results.entries()) {
+    console.log(formatValue(value, types?.(i) ?? typeOfValue(value)));
+  }
+  return out.exitCode;
+}
+
+/** A value's type as far as its JavaScript type tells (f32 prints as f64). */
+function typeOfValue(value: Value): ValueType {
+  if (typeof value === "bigint") return "i64";
+  if (typeof value === "number") return Number.isInteger(value) ? "i32" : "f64";
+  return "funcref";
+}
+
+/** Prints why `gate call` or `gate resume` failed; exit status 1. */
+function failure(command: string, path: string, error: unknown): number {
+  if (!(error instanceof Error)) throw error;
+  console.error(`gate ${command}: "${path}": ${error.message}`);
+  if (error instanceof TrapError) {
+    for (const line of formatBacktrace(error.backtrace)) console.error(line);
+  }
+  return 1;
+}
+
+async function snapshot(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: { inspect: { type: "boolean", default: false } },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    console.error(`gate snapshot: ${(error as Error).message}`);
+    return 2;
+  }
+  if (!parsed.values.inspect || parsed.positionals.length !== 1) {
+    console.error("gate snapshot: expected --inspect FILE");
+    return 2;
+  }
+  const path = parsed.positionals[0]!;
+  try {
+    const bytes = await Deno.readFile(path);
+    console.log(formatSnapshot(path, await snapshotId(bytes), describeSnapshot(bytes)));
+    return 0;
+  } catch (error) {
+    console.error(`gate snapshot: "${path}": ${(error as Error).message}`);
+    return 1;
   }
 }
 

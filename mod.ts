@@ -5,8 +5,10 @@
  * {@linkcode compile} decodes, validates and compiles a WebAssembly 2.0
  * module in this process; {@linkcode Module.instantiate} runs it in an
  * instance process started by `gate-executor`, so a crashing program never
- * takes Deno down. {@linkcode validate} only describes a module. The
- * sandbox and snapshots follow (see README.md).
+ * takes Deno down. {@linkcode validate} only describes a module.
+ * {@linkcode Program} runs WASI commands with their I/O wired; a program
+ * can be suspended, saved as a snapshot (a valid WebAssembly module) and
+ * continued elsewhere with `Program.restore()` (see README.md).
  *
  * @example Call an exported function
  * ```ts
@@ -61,7 +63,7 @@ export {
   trapMessage,
   type TrapName,
 } from "./ffi/errors.ts";
-export { compile, type CompileOptions, Module } from "./ffi/compile.ts";
+export { type CodegenOptions, compile, type CompileOptions, Module } from "./ffi/compile.ts";
 export { Instance, type InstantiateOptions, Store, type StoreOptions } from "./ffi/instance.ts";
 export { type RawValue, Ref, type Value } from "./ffi/values.ts";
 export {
@@ -71,6 +73,13 @@ export {
   type ProgramResult,
   runProgram,
 } from "./ffi/program.ts";
+export {
+  describeSnapshot,
+  type SnapshotDescription,
+  type SnapshotFrame,
+  snapshotId,
+  type SnapshotValue,
+} from "./ffi/snapshot.ts";
 export {
   bufferOrigin,
   defaultServices,

@@ -280,8 +280,12 @@ export class Executor {
       this.#channels.get(frame.instance)?.note(message);
       return;
     }
-    if (frame.type === Msg.OUTPUT || frame.type === Msg.PULL || frame.type === Msg.FS) {
-      // Not an answer either: a running program's I/O (docs/protocol.md).
+    if (
+      frame.type === Msg.OUTPUT || frame.type === Msg.PULL || frame.type === Msg.FS ||
+      frame.type === Msg.STATE_DATA
+    ) {
+      // Not an answer either: a running program's I/O, or the bytes of a
+      // STATE request before its OK (docs/protocol.md).
       const channel = this.#channels.get(frame.instance);
       if (channel?.onFrame) channel.onFrame(frame);
       else channel?.kill();
@@ -401,6 +405,16 @@ export class Channel {
     if (this.#ended || !this.#executor.alive) return false;
     this.#executor.send(encodeFrame(type, this.id, 0, payload));
     return true;
+  }
+
+  /**
+   * Asks the program running in the process to suspend (SUSPEND; no reply):
+   * its INVOKE or RESUME ends with TRAP SUSPENDED, or the next one does when
+   * none runs. Does nothing once the process has ended.
+   */
+  suspend(): void {
+    if (this.#ended || !this.#executor.alive) return;
+    this.#executor.send(encodeFrame(Msg.SUSPEND, this.id, 0));
   }
 
   /** Kills the process (SIGKILL); pending requests reject with a ProcessError. */

@@ -24,6 +24,8 @@ export const ProgramFlag = {
   STDOUT_TTY: 0x8,
   /** fd 2 is a terminal. */
   STDERR_TTY: 0x10,
+  /** The program is a resumed snapshot; the host config's monotonic is its time. */
+  RESUMED: 0x20,
 } as const;
 
 /** Which stdio descriptors a program sees as terminals. */

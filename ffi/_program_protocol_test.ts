@@ -39,7 +39,7 @@ Deno.test("encodeProgram() refuses bad seeds, resolutions, flags and oversized a
   assertThrows(() => encodeProgram(0, { ...config, seed: new Uint8Array(16) }), RangeError);
   assertThrows(() => encodeProgram(0, { ...config, resolution: 0n }), RangeError);
   assertThrows(() => encodeProgram(0, { ...config, resolution: 2_000_000_000n }), RangeError);
-  assertThrows(() => encodeProgram(0, { ...config, flags: 0x20 }), RangeError, "0x20");
+  assertThrows(() => encodeProgram(0, { ...config, flags: 0x40 }), RangeError, "0x40");
   assertThrows(() => encodeProgram(0, { ...config, flags: -1 }), RangeError);
   assertThrows(
     () => encodeProgram(0, { ...config, args: ["x".repeat(70_000)] }),

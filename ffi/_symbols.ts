@@ -70,6 +70,12 @@ export const SYMBOLS = {
     parameters: [],
     result: "u32",
   },
+  gate_image_new_flags: {
+    parameters: ["pointer", "u32", "buffer", "buffer", "usize"],
+    //           module     flags  image**   err       err_len
+    result: "i32",
+    nonblocking: true, // compiles a whole module: milliseconds and more
+  },
   gate_executor_spawn: {
     parameters: ["buffer", "buffer", "buffer", "usize"],
     //           path      executor** err     err_len

@@ -27,6 +27,7 @@ import {
   Msg,
   ProtocolError,
   type RawValue,
+  type SpawnOptions,
 } from "./_protocol.ts";
 import { LinkError, TrapError, type TrapFrame } from "./errors.ts";
 import { TRAP_INFO } from "./traps.gen.ts";
@@ -73,6 +74,12 @@ export interface StoreOptions {
   memoryLimit?: number;
   /** Seconds of CPU time before the process is ended (default: no limit). */
   cpuTimeLimit?: number;
+  /**
+   * At the CPU time limit, "kill" (default) ends the process; "suspend"
+   * suspends the program running in it instead (ffi/program.ts), and the
+   * process ends only if it cannot stop within a second more.
+   */
+  onCpuLimit?: "kill" | "suspend";
 }
 
 /**
@@ -112,7 +119,11 @@ export class Store {
    */
   static async create(options: StoreOptions = {}): Promise<Store> {
     const executor = await getExecutor();
-    return new Store(await executor.spawn(options));
+    const spawn: SpawnOptions = {};
+    if (options.memoryLimit !== undefined) spawn.memoryLimit = options.memoryLimit;
+    if (options.cpuTimeLimit !== undefined) spawn.cpuTimeLimit = options.cpuTimeLimit;
+    if (options.onCpuLimit === "suspend") spawn.cpuSuspend = true;
+    return new Store(await executor.spawn(spawn));
   }
 
   /** The instance process's id. */
@@ -435,6 +446,20 @@ export async function instantiate(module: Module, options: InstantiateOptions): 
     if (owns) store.close();
     throw error;
   }
+}
+
+/**
+ * Internal (ffi/program.ts): continues a program instantiated from a
+ * snapshot (PROGRAM with RESUMED) from its stack, a `gate.stack` payload
+ * that travels as a sealed memfd. Resolves with the outermost function's
+ * results; rejects like Instance.invoke (TrapError, with SUSPENDED and EXIT
+ * for the caller to tell apart).
+ */
+export async function resumeProgram(instance: Instance, stack: Uint8Array): Promise<Value[]> {
+  const store = instance.store;
+  const reply = await storeRequest(store, Msg.RESUME, undefined, "resume program", stack);
+  if (reply.type === Msg.TRAP) throw storeTrapError(store, reply.payload, "the resumed program");
+  return decodeValues(reply.payload).map((value) => fromRaw(value, store));
 }
 
 /** Internal (ffi/program.ts): the channel of a store's instance process. */

@@ -150,6 +150,26 @@ GATE_API const uint8_t *gate_image_bytes(const gate_image *image, uint64_t *len)
 GATE_API uint32_t gate_compiler_version(void);
 
 /*
+ * gate_image_new() with code generation options, to measure what a feature
+ * costs (bench/, issue #5); 0 is exactly gate_image_new(). Ownership and
+ * statuses as for gate_image_new(); flags outside the ones below return
+ * GATE_INVALID_ARGUMENT with a message and leave *out untouched. Callers
+ * that cache images must key them by flags too (docs/image_cache.md).
+ *
+ * GATE_COMPILE_NO_LOOP_CHECKS: no suspend check at loop heads, so a loop is
+ * no safepoint: such code cannot be suspended while it loops. For
+ * measurement only.
+ * GATE_COMPILE_NO_PINS: every local stays in its frame slot, none in a
+ * register (another register allocation; a snapshot taken in such code
+ * resumes in normal code and the other way round).
+ */
+#define GATE_COMPILE_NO_LOOP_CHECKS 0x1
+#define GATE_COMPILE_NO_PINS 0x2
+
+GATE_API int gate_image_new_flags(const gate_module *module, uint32_t flags, gate_image **out,
+				  char *err, size_t err_len);
+
+/*
  * The executor client (docs/protocol.md). gate-executor is a separate,
  * single-threaded program that forks instance processes; the Deno process
  * never forks. Frames are those of native/executor/protocol.h.

@@ -90,6 +90,10 @@ Deno.test("Program.run() resolves once the program's output has been written", a
       written.push(new TextDecoder().decode(chunk));
     },
   });
-  assertEquals(await runProgram(module, { stdout }), { exitCode: 0, results: [] });
+  assertEquals(await runProgram(module, { stdout }), {
+    exitCode: 0,
+    results: [],
+    suspended: false,
+  });
   assertEquals(written, ["x"]);
 });

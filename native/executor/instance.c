@@ -635,6 +635,8 @@ static void state(struct server *s, struct request *rq)
 	struct gate__outcome none = { 0 };
 	struct gate__state st;
 	struct stager g = { 0, 0 };
+	const uint8_t *input = NULL;
+	uint32_t input_len = 0;
 	int status;
 
 	if (rq->payload.left != 0) {
@@ -652,9 +654,21 @@ static void state(struct server *s, struct request *rq)
 	}
 	if (!s->ran)
 		none.monotonic = gate__host_monotonic(s->host);
+	/* Stdin received and not read yet goes into the state, the bytes of
+	 * every INPUT Deno sent before this STATE included: frames from Deno
+	 * arrive in order, so the request loop took those already. Once Deno
+	 * has seen the run end suspended (before it sends STATE) it sends no
+	 * more INPUT and keeps what it reads; gate_snapshot_new puts the
+	 * instance's bytes ahead of those (docs/protocol.md). */
+	if (s->ran && s->outcome.trap == GATE_TRAP_SUSPENDED) {
+		const struct gate__inbuf *b = &s->host->in[GATE_STREAM_STDIO];
+
+		input = b->data + b->head;
+		input_len = b->len - b->head;
+	}
 	s->err[0] = 0;
-	status = gate__state_build(s->store, s->host->instance, s->ran ? &s->outcome : &none, &st,
-				  s->err, sizeof s->err);
+	status = gate__state_build(s->store, s->host->instance, s->ran ? &s->outcome : &none, input,
+				   input_len, &st, s->err, sizeof s->err);
 	if (status != GATE_OK) {
 		reply_status(s, rq, status);
 		return;

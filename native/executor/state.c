@@ -34,7 +34,8 @@ static bool portable(struct gate__store *s, uint32_t instance, uint8_t type, uin
 }
 
 int gate__state_build(struct gate__store *s, uint32_t instance, const struct gate__outcome *o,
-		      struct gate__state *out, char *err, size_t err_len)
+		      const uint8_t *input, uint32_t input_len, struct gate__state *out, char *err,
+		      size_t err_len)
 {
 	const struct rt_instance *inst = s->instances[instance];
 	const struct rt_image *img = inst->img;
@@ -110,6 +111,9 @@ int gate__state_build(struct gate__store *s, uint32_t instance, const struct gat
 	} else {
 		le32(&tail, 0);
 	}
+	le32(&tail, input_len);
+	if (input_len)
+		gate__sbuf_put(&tail, input, input_len);
 	if (len && gate__smem_scan(mem->base, len, MAX_RUNS, &runs) != GATE_OK)
 		head.oom = true;
 	if (head.oom || tail.oom) {

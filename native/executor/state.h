@@ -31,7 +31,7 @@ struct gate__outcome {
 
 /* The state wire of one instance, less the memory bytes: head (magic to
  * pages), the runs of memory [start, end) to send with a header each, and
- * tail (the run list's end to the stack). malloc'd; gate__state_free. */
+ * tail (the run list's end to the input). malloc'd; gate__state_free. */
 struct gate__state {
 	uint8_t *head, *tail;
 	size_t head_len, tail_len;
@@ -41,12 +41,15 @@ struct gate__state {
 };
 
 /*
- * Builds the state of instance (a program) in store s after outcome o.
- * Returns GATE_OK, GATE_UNSUPPORTED (a reference without a portable form:
- * a non-null externref), GATE_OUT_OF_MEMORY, with a message.
+ * Builds the state of instance (a program) in store s after outcome o, with
+ * input[0..input_len) the stdin bytes the instance holds that the program
+ * has not read (lent for the call, copied into tail; pass 0 bytes unless o
+ * is SUSPENDED). Returns GATE_OK, GATE_UNSUPPORTED (a reference without a
+ * portable form: a non-null externref), GATE_OUT_OF_MEMORY, with a message.
  */
 int gate__state_build(struct gate__store *s, uint32_t instance, const struct gate__outcome *o,
-		      struct gate__state *out, char *err, size_t err_len);
+		      const uint8_t *input, uint32_t input_len, struct gate__state *out, char *err,
+		      size_t err_len);
 void gate__state_free(struct gate__state *st);
 
 /* Parses a RESUME's gate.stack payload (GATE_MALFORMED with a message);

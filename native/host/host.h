@@ -16,6 +16,16 @@
  * functions called from wasm (or, for late INPUT and ACK frames, from the
  * request loop between invokes). Host functions return a trap kind (0: none)
  * and their results in slots[0].
+ *
+ * A host function that waits (gate__host_wait, interruptible) returns
+ * GATE_TRAP_SUSPENDED when a suspend request ends the wait, and the import
+ * is called again from the start when the program resumes, with the
+ * arguments the runtime reads back from slots (native/rt/suspend.c). So
+ * before its last interruptible wait it must change nothing the program
+ * can see: not slots (slots[0] is the first argument until it returns),
+ * not linear memory, not the bytes a stream has taken (a write that has
+ * sent anything returns its short count instead of waiting again). It may
+ * send PULL (a request for input the next call finds buffered).
  */
 #ifndef GATE_HOST_HOST_H
 #define GATE_HOST_HOST_H

@@ -139,7 +139,14 @@ uint32_t gate__wasi_fd_filestat_get(struct gate__hostfunc *hf, uint64_t *slots)
 	return 0;
 }
 
-/* stdout, stderr with DEBUG: waits for credit, then sends what fits. */
+/*
+ * stdout, stderr with DEBUG: waits for credit, then sends what fits and
+ * returns that count. It never waits once it has sent anything: a write
+ * larger than the credit is a short write (POSIX allows it; wasi-libc and
+ * the usual write loops call again with the rest), so a suspension, which
+ * can only end a wait, retries a call that sent nothing and no byte goes
+ * out twice.
+ */
 static uint32_t write_stream(struct gate__host *h, uint8_t stream, const struct gate__iov *v,
 			     uint64_t *n)
 {

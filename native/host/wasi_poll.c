@@ -4,6 +4,12 @@
  * the Gate fd, fd_write on stdout, stderr and the Gate fd; forwarded
  * descriptors are always ready (files do not block). Waits on the channel
  * with ppoll until an event or the earliest clock.
+ *
+ * A suspension ends the wait and the call is retried from the start when
+ * the program resumes (docs/protocol.md): a relative clock (nanosleep)
+ * then counts its full timeout again from the retry, so it never ends
+ * early; an absolute one keeps its deadline, which for the monotonic clock
+ * is in the program's clock that continues across the suspension.
  */
 #include "../executor/protocol.h"
 #include "host.h"
@@ -92,7 +98,8 @@ uint32_t gate__wasi_poll_oneoff(struct gate__hostfunc *hf, uint64_t *slots)
 	uint64_t start = gate__host_now(), first = UINT64_MAX;
 	uint32_t count = 0, trap = 0;
 
-	slots[0] = 0;
+	/* slots[0] is `in` until the last wait is over: a suspension reads
+	 * the arguments back from the slots for the retry (host.h) */
 	if (in == NULL || out == NULL || nevents == NULL) {
 		slots[0] = W_EFAULT;
 		return 0;
@@ -124,5 +131,6 @@ uint32_t gate__wasi_poll_oneoff(struct gate__hostfunc *hf, uint64_t *slots)
 			return trap; /* nothing written yet: the call is retried */
 	}
 	gate__put32(nevents, count);
+	slots[0] = 0;
 	return 0;
 }

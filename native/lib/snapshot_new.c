@@ -100,9 +100,10 @@ static uint8_t u8(struct wire *w)
 #define BAD(...) gate__errorf(err, err_len, GATE_MALFORMED, "Cannot make snapshot: " __VA_ARGS__)
 
 /* Everything the state wire holds, into st (which then owns memory,
- * globals, tables, segment flags and the stack). */
-static int parse_state(const uint8_t *p, size_t len, struct gate_snapshot *st, char *err,
-		       size_t err_len)
+ * globals, tables, segment flags and the stack); *input points at the
+ * state's unread stdin in p, *input_len bytes. */
+static int parse_state(const uint8_t *p, size_t len, struct gate_snapshot *st,
+		       const uint8_t **input, uint32_t *input_len, char *err, size_t err_len)
 {
 	struct wire w = { p, len, true };
 	uint32_t pages, n, slen;
@@ -202,10 +203,16 @@ static int parse_state(const uint8_t *p, size_t len, struct gate_snapshot *st, c
 	}
 	slen = u32(&w);
 	b = take(&w, slen);
-	if (b == NULL || w.left != 0)
-		return BAD("the state's stack is truncated, or bytes follow it");
+	if (b == NULL)
+		return BAD("the state's stack is truncated");
 	if ((slen != 0) != (st->trap == 15 /* SUSPENDED */))
 		return BAD("the state has trap %u and %s stack", st->trap, slen ? "a" : "no");
+	*input_len = u32(&w);
+	*input = take(&w, *input_len);
+	if (*input == NULL || w.left != 0)
+		return BAD("the state's input is truncated, or bytes follow it");
+	if (*input_len != 0 && st->trap != 15)
+		return BAD("the state has trap %u and %u bytes of input", st->trap, *input_len);
 	if (slen) {
 		/* function indices and the code: the encoder checks the stack */
 		ret = gate__sstack_get(b, slen, UINT32_MAX, &st->stack, err, err_len);
@@ -263,6 +270,39 @@ static int parse_buffers(const uint8_t *p, size_t len, struct gate_snapshot *st,
 	return GATE_OK;
 }
 
+/*
+ * The snapshot's input: the state's unread stdin (what the instance had
+ * received), then the buffers' (what Deno read for the program and did not
+ * send), in that order (docs/protocol.md, "Suspend and resume"). Allocates
+ * *joined when both have bytes (the caller frees it).
+ */
+static int join_input(struct gate_snapshot *st, const uint8_t *input, uint32_t input_len,
+		      uint8_t **joined, char *err, size_t err_len)
+{
+	uint8_t *p;
+
+	*joined = NULL;
+	if (input_len == 0)
+		return GATE_OK;
+	if (st->input_len == 0) {
+		st->input = input;
+		st->input_len = input_len;
+		return GATE_OK;
+	}
+	if (st->input_len > UINT32_MAX - input_len)
+		return BAD("%u bytes of input in the state and %u in the buffers", input_len,
+			   st->input_len);
+	p = malloc((size_t)input_len + st->input_len);
+	if (p == NULL)
+		return gate__errorf(err, err_len, GATE_OUT_OF_MEMORY, "Cannot make snapshot: out of memory");
+	memcpy(p, input, input_len);
+	memcpy(p + input_len, st->input, st->input_len);
+	st->input = p;
+	st->input_len += input_len;
+	*joined = p;
+	return GATE_OK;
+}
+
 /* Frees what parse_state() and parse_buffers() allocated. */
 static void state_free(struct gate_snapshot *st)
 {
@@ -283,8 +323,10 @@ GATE_API int gate_snapshot_new(const uint8_t *module, size_t module_len, const u
 			       gate_blob **out, char *err, size_t err_len)
 {
 	struct gate_snapshot st;
-	uint8_t *snap = NULL;
+	const uint8_t *input = NULL;
+	uint8_t *snap = NULL, *joined = NULL;
 	size_t snap_len = 0;
+	uint32_t input_len = 0;
 	int ret;
 
 	if (out == NULL || module == NULL || (state == NULL && state_len) ||
@@ -292,11 +334,14 @@ GATE_API int gate_snapshot_new(const uint8_t *module, size_t module_len, const u
 		return gate__errorf(err, err_len, GATE_INVALID_ARGUMENT,
 				    "Cannot make snapshot: no module, state or output");
 	memset(&st, 0, sizeof(st));
-	ret = parse_state(state, state_len, &st, err, err_len);
+	ret = parse_state(state, state_len, &st, &input, &input_len, err, err_len);
 	if (!ret)
 		ret = parse_buffers(buffers, buffers_len, &st, err, err_len);
 	if (!ret)
+		ret = join_input(&st, input, input_len, &joined, err, err_len);
+	if (!ret)
 		ret = gate_snapshot_encode(module, module_len, &st, &snap, &snap_len, err, err_len);
+	free(joined);
 	state_free(&st);
 	if (ret)
 		return ret;

@@ -37,8 +37,14 @@ struct xc {
 	bool stdin_eof_after;		/* after the chunks: end of input (else hold) */
 	uint32_t suspend_on_pull;	/* send SUSPEND at this PULL (1-based), 0: never */
 	int suspend_after_ms;		/* send SUSPEND once after this long, -1: never */
-	char out[4096];			/* stdout */
+	uint64_t suspend_at_output;	/* send SUSPEND once stdout reached this many
+					 * bytes (outtotal), 0: never */
+	bool suspend_at_output_sent;
+	bool hold_acks;			/* OUTPUT is recorded but not ACKed */
+	char out[4096];			/* stdout (its first 4096 bytes) */
 	size_t outlen;
+	uint64_t outtotal;		/* stdout bytes, all of them */
+	uint32_t outhash;		/* FNV-1a of all stdout bytes (xc_fnv) */
 	uint8_t *state;			/* STATE_DATA bytes */
 	size_t state_len;
 };
@@ -51,6 +57,14 @@ static UNUSED uint64_t xc_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* FNV-1a over p[0..n), continuing from h (start: 2166136261). */
+static UNUSED uint32_t xc_fnv(uint32_t h, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
 static UNUSED bool xc_open(struct xc *c)
 {
 	const char *path = getenv("GATE_EXECUTOR");
@@ -58,6 +72,7 @@ static UNUSED bool xc_open(struct xc *c)
 
 	memset(c, 0, sizeof(*c));
 	c->suspend_after_ms = -1;
+	c->outhash = 2166136261u;
 	if (gate_executor_spawn(path ? path : "native/build/gate-executor", &c->ex, err,
 				sizeof err) != GATE_OK) {
 		fprintf(stderr, "  executor: %s\n", err);
@@ -157,6 +172,17 @@ static UNUSED bool xc_wait(struct xc *c, uint32_t inst, uint32_t seq)
 				memcpy(c->out + c->outlen, q + 4, n - 4);
 				c->outlen += n - 4;
 			}
+			if (q[0] == GATE_STREAM_STDIO) {
+				c->outtotal += n - 4;
+				c->outhash = xc_fnv(c->outhash, q + 4, n - 4);
+			}
+			if (c->suspend_at_output && !c->suspend_at_output_sent &&
+			    c->outtotal >= c->suspend_at_output) {
+				xc_send(c, GATE_MSG_SUSPEND, inst, NULL, 0, NULL, 0);
+				c->suspend_at_output_sent = true;
+			}
+			if (c->hold_acks)
+				break;
 			gate__put32(ack, (uint32_t)(n - 4));
 			xc_send(c, GATE_MSG_ACK, inst, ack, 4, NULL, 0);
 			break;

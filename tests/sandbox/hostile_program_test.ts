@@ -209,7 +209,7 @@ async function echoRuns(): Promise<void> {
     stdin: ECHO_INPUT,
     stdout: sinkInto(out),
   });
-  assertEquals(result, { exitCode: 0, results: [] });
+  assertEquals(result, { exitCode: 0, results: [], suspended: false });
   assertEquals(out.summary, { length: ECHO_INPUT.length, mismatch: -1 });
 }
 
@@ -416,7 +416,7 @@ Deno.test("Program.run() returns proc_exit's code when it is called from deep re
         args: ["exit", "50000", String(code)],
         stdout: sinkInto(out),
       });
-      assertEquals(result, { exitCode: code, results: [] });
+      assertEquals(result, { exitCode: code, results: [], suspended: false });
       assertEquals(text(out), "deep\n");
     });
   }
