@@ -1,0 +1,335 @@
+/**
+ * The Deno side of a running program's I/O (ffi/program.ts): answers the
+ * instance's OUTPUT, PULL and FS frames, hands output on in order, reads
+ * input on demand, and keeps what a snapshot needs of this side (unread
+ * stdin, the packet host's state).
+ *
+ * @module
+ */
+
+import { Msg } from "./_protocol.ts";
+import { type Frame, ProtocolError, Reader } from "./_protocol.ts";
+import {
+  decodePull,
+  decodeStreamData,
+  encodeAck,
+  encodeStreamData,
+  Stream,
+} from "./_program_protocol.ts";
+import { type Channel } from "./_executor.ts";
+import { ProcessError, type ProcessExit, TrapError } from "./errors.ts";
+import { type ServiceState, type SnapshotBuffers } from "./_snapshot_wire.ts";
+import { type Filesystem } from "./_fs.ts";
+import { PacketHost } from "../services/host.ts";
+import { defaultServices } from "../services/mod.ts";
+import { bufferOrigin, type Origin, originFromStreams } from "../services/stream.ts";
+import type { ProgramOptions } from "./program.ts";
+
+/**
+ * The reserved `gate.buffer` service entry that holds the packet host's
+ * state (services/host.ts: discovered services, their sessions, partial
+ * packets both ways). One opaque entry, because the packet host restores
+ * itself as a whole; per-service entries would lose the partial packets and
+ * the discovery flags.
+ */
+export const PACKET_HOST_ENTRY = "gate.packets";
+
+/** The Deno side of a running program's I/O: answers its OUTPUT, PULL and FS frames. */
+export class Session {
+  readonly #channel: Channel;
+  readonly #origin: Origin;
+  readonly #debug: WritableStreamDefaultWriter<Uint8Array> | undefined;
+  readonly #packets: PacketHost;
+  readonly #fs: Filesystem | undefined;
+  /** Per-stream chains, so writes and reads stay in order. */
+  readonly #out: Promise<void>[] = [Promise.resolve(), Promise.resolve(), Promise.resolve()];
+  /** Output writes started and not finished, all streams together. */
+  #writing = 0;
+  /** Resolves on stop(): the program is being killed, nobody waits for its output. */
+  readonly #stopped: Promise<void>;
+  #stop: () => void = () => {};
+  readonly #in: Promise<void>[] = [Promise.resolve(), Promise.resolve()];
+  /** Input read beyond a PULL's count, per stream. */
+  readonly #leftover: (Uint8Array | null)[] = [null, null];
+  #stdinEnded = false;
+  /**
+   * The program was suspended: input that arrives for its outstanding pulls
+   * is kept (leftover) for the snapshot instead of being sent.
+   */
+  #frozen = false;
+  /** STATE_DATA frames of a STATE request in progress. */
+  #stateChunks: Uint8Array[] | undefined;
+  /** The program broke a rule: it was killed, and its run traps ABI_VIOLATION. */
+  #violation: TrapError | undefined;
+  /** The program's I/O failed on this side: it was killed, through no fault of its own. */
+  #failure: { what: string; cause: unknown } | undefined;
+
+  constructor(
+    channel: Channel,
+    options: ProgramOptions,
+    fs: Filesystem | undefined,
+    restored?: SnapshotBuffers,
+  ) {
+    this.#channel = channel;
+    this.#fs = fs;
+    this.#origin = options.origin ?? originOf(options);
+    this.#debug = options.debug?.getWriter();
+    const hostOptions: ConstructorParameters<typeof PacketHost>[0] = {
+      services: options.services ?? defaultServices(),
+      origin: this.#origin,
+      onViolation: (message) => this.#violate(message),
+    };
+    if (options.principal !== undefined) hostOptions.principal = options.principal;
+    if (options.instanceId !== undefined) hostOptions.instance = options.instanceId;
+    const packets = restored?.services.find((s) => s.name === PACKET_HOST_ENTRY);
+    if (packets !== undefined) hostOptions.state = packets.state;
+    this.#packets = new PacketHost(hostOptions);
+    if (restored !== undefined && restored.input.length > 0) {
+      this.#leftover[Stream.STDIO] = restored.input;
+    }
+    if (restored !== undefined && restored.output.length > 0) {
+      // Output the program wrote before its snapshot and nobody took: first.
+      const output = restored.output;
+      this.#out[Stream.STDIO] = this.#origin.write(output).catch((error) =>
+        this.#fail(OUTPUT_NAMES[Stream.STDIO]!, error)
+      );
+    }
+    channel.onFrame = (frame) => this.#onFrame(frame);
+    this.#stopped = new Promise((resolve) => this.#stop = resolve);
+  }
+
+  /** The program was suspended: keep input that arrives for it (see #frozen). */
+  freeze(): void {
+    this.#frozen = true;
+  }
+
+  /**
+   * Asks the instance for its state (STATE): the STATE_DATA frames'
+   * bytes, which the OK reply counts.
+   */
+  async state(): Promise<Uint8Array> {
+    if (this.#stateChunks !== undefined) throw new Error("Cannot read state twice at once");
+    const chunks: Uint8Array[] = [];
+    this.#stateChunks = chunks;
+    let total: bigint;
+    try {
+      const reply = await this.guard(
+        this.#channel.request(Msg.STATE, undefined, { what: "read the program's state" }),
+      );
+      if (reply.type !== Msg.OK) {
+        throw new ProtocolError(`Unexpected reply 0x${reply.type.toString(16)} to STATE`);
+      }
+      const r = new Reader(reply.payload);
+      total = r.u64();
+      r.end("State reply");
+    } finally {
+      this.#stateChunks = undefined;
+    }
+    const size = chunks.reduce((n, c) => n + c.length, 0);
+    if (BigInt(size) !== total) {
+      throw new ProtocolError(`State of ${size} bytes received, the instance sent ${total}`);
+    }
+    const state = new Uint8Array(size);
+    let at = 0;
+    for (const chunk of chunks) {
+      state.set(chunk, at);
+      at += chunk.length;
+    }
+    return state;
+  }
+
+  /**
+   * What a resumable snapshot keeps of this side: stdin read for the program
+   * and not consumed, and the packet host's state (which stops its services).
+   * Waits for input reads already answered to settle.
+   */
+  async buffers(): Promise<SnapshotBuffers> {
+    // A stdin read started for the program's last PULL may still be pending:
+    // what it returns was taken from the origin for the program, so it goes
+    // into the snapshot (the session is frozen: kept, not sent) and must not
+    // be lost. Until the origin answers (data or end), this waits.
+    await this.#in[Stream.STDIO];
+    this.#packetState ??= this.#packets.suspend();
+    const packets = await this.#packetState;
+    const services: ServiceState[] = [];
+    if (!sameBytes(packets, await emptyPacketState())) {
+      services.push({ name: PACKET_HOST_ENTRY, state: packets });
+    }
+    return {
+      input: this.#leftover[Stream.STDIO] ?? new Uint8Array(0),
+      output: new Uint8Array(0), // run() handed all output on before it resolved
+      services,
+    };
+  }
+
+  #packetState: Promise<Uint8Array> | undefined;
+
+  /**
+   * Turns the end of a request caused by a kill of this session into its
+   * error: the TrapError of a violation, the ProcessError of an I/O failure.
+   */
+  async guard<T>(request: Promise<T>): Promise<T> {
+    try {
+      return await request;
+    } catch (error) {
+      if (!(error instanceof ProcessError)) throw error;
+      throw this.#violation ?? this.failure(error.exit) ?? error;
+    }
+  }
+
+  /**
+   * Waits for output already received to be handed on (or to have failed),
+   * or for stop(): a stream that stopped taking output cannot hold up a kill.
+   */
+  async drain(): Promise<void> {
+    await Promise.race([Promise.all(this.#out), this.#stopped]);
+  }
+
+  /** The program is being killed or closed: drain() waits no more. Idempotent. */
+  stop(): void {
+    this.#stop();
+  }
+
+  /** The error of an I/O failure that killed the program, if one did. */
+  failure(exit?: ProcessExit): ProcessError | undefined {
+    if (this.#failure === undefined) return undefined;
+    const { what, cause } = this.#failure;
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const pid = this.#channel.pid ? ` ${this.#channel.pid}` : "";
+    return new ProcessError(`Instance process${pid} was killed: ${what} failed: ${reason}`, exit, {
+      cause,
+    });
+  }
+
+  async close(): Promise<void> {
+    this.stop();
+    this.#channel.onFrame = undefined;
+    await this.#packets.close();
+    if (this.#debug) {
+      // Closing waits for pending writes: only when there are none, so that
+      // a debug stream that stopped taking output cannot hang close().
+      const closing = this.#debug.close().catch(() => {});
+      if (this.#writing === 0) await closing;
+    }
+    this.#fs?.close();
+  }
+
+  #violate(message: string): void {
+    this.stop();
+    if (this.#failure === undefined) {
+      this.#violation ??= new TrapError(`Trap in the program: ABI violation: ${message}`, {
+        trap: "ABI_VIOLATION",
+      });
+    }
+    this.#channel.kill();
+  }
+
+  /** Kills the program because its I/O failed here: what (failed) and why. */
+  #fail(what: string, cause: unknown): void {
+    this.stop();
+    if (this.#violation === undefined) this.#failure ??= { what, cause };
+    this.#channel.kill();
+  }
+
+  #onFrame(frame: Frame): void {
+    try {
+      if (frame.type === Msg.STATE_DATA) {
+        if (this.#stateChunks === undefined) throw new RangeError("STATE_DATA without STATE");
+        this.#stateChunks.push(frame.payload);
+      } else if (frame.type === Msg.OUTPUT) this.#output(frame.payload);
+      else if (frame.type === Msg.PULL) this.#pull(frame.payload);
+      else this.#fsCall(frame.payload);
+    } catch (error) {
+      this.#violate(`malformed frame from the instance: ${(error as Error).message}`);
+    }
+  }
+
+  #output(payload: Uint8Array): void {
+    const { stream, data } = decodeStreamData(payload);
+    if (stream > Stream.DEBUG || data.length === 0) throw new RangeError(`bad OUTPUT stream`);
+    const bytes = data.slice(); // the poll buffer is reused
+    const handOn = stream === Stream.PACKETS
+      ? () => this.#packets.write(bytes)
+      : stream === Stream.STDIO
+      ? () => this.#origin.write(bytes)
+      : () => this.#debug?.write(bytes) ?? Promise.resolve();
+    // After a failure the program is being killed: its later output goes nowhere.
+    const write = async () => {
+      if (this.#failure) return;
+      this.#writing++;
+      try {
+        await handOn();
+      } finally {
+        this.#writing--;
+      }
+    };
+    this.#out[stream] = this.#out[stream]!.then(write).then(
+      () => void this.#channel.post(Msg.ACK, encodeAck(bytes.length)),
+      (error) => this.#fail(OUTPUT_NAMES[stream]!, error),
+    );
+  }
+
+  #pull(payload: Uint8Array): void {
+    const { stream, max } = decodePull(payload);
+    if (stream !== Stream.PACKETS && stream !== Stream.STDIO) throw new RangeError("bad PULL");
+    this.#in[stream] = this.#in[stream]!.then(async () => {
+      let data = this.#leftover[stream] ?? null;
+      this.#leftover[stream] = null;
+      if (data === null) {
+        if (stream === Stream.PACKETS) data = await this.#packets.read(max);
+        else if (this.#stdinEnded) data = new Uint8Array(0);
+        else {
+          data = await this.#origin.read(max) ?? new Uint8Array(0);
+          if (data.length === 0) this.#stdinEnded = true;
+        }
+      }
+      if (this.#frozen) {
+        // Suspended while it waited: stdin bytes go into the snapshot
+        // instead. (Packets read now are lost: see docs/api.md.)
+        if (stream === Stream.STDIO && data.length > 0) this.#leftover[stream] = data;
+        return;
+      }
+      if (data.length > max) {
+        this.#leftover[stream] = data.subarray(max);
+        data = data.subarray(0, max);
+      }
+      this.#channel.post(Msg.INPUT, encodeStreamData(stream, data));
+    }).catch((error) => this.#fail(INPUT_NAMES[stream]!, error));
+  }
+
+  #fsCall(payload: Uint8Array): void {
+    if (this.#fs === undefined) throw new RangeError("FS frame without preopened directories");
+    this.#channel.post(Msg.FS_REPLY, this.#fs.call(payload));
+  }
+}
+
+/** What failed, by stream, when handing on output or fetching input fails. */
+const OUTPUT_NAMES = [
+  "handing the program's packets to its services",
+  "writing the program's stdout",
+  "writing the program's debug log",
+];
+const INPUT_NAMES = ["reading packets for the program", "reading the program's stdin"];
+
+let emptyPacketStateOnce: Promise<Uint8Array> | undefined;
+
+/** The state of a packet host that saw no packets: nothing worth a buffer entry. */
+function emptyPacketState(): Promise<Uint8Array> {
+  emptyPacketStateOnce ??= new PacketHost({ services: [], onViolation: () => {} }).suspend();
+  return emptyPacketStateOnce;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
+function originOf(options: ProgramOptions): Origin {
+  const stdin = options.stdin;
+  if (stdin instanceof Uint8Array || stdin === undefined) {
+    const origin = bufferOrigin(stdin ?? new Uint8Array(0));
+    if (options.stdout === undefined) return origin;
+    const writer = options.stdout.getWriter();
+    return { read: (max) => origin.read(max), write: (bytes) => writer.write(bytes) };
+  }
+  return originFromStreams(stdin, options.stdout ?? null);
+}
