@@ -63,22 +63,6 @@ uint32_t gate__host_credit(const struct gate__host *h)
 	return h->unacked >= GATE_OUTPUT_WINDOW ? 0 : GATE_OUTPUT_WINDOW - h->unacked;
 }
 
-void gate__host_output(struct gate__host *h, uint8_t stream, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		size_t k = n < GATE_STREAM_CHUNK ? n : GATE_STREAM_CHUNK;
-		uint8_t *q = h->tx + GATE_FRAME_HEADER;
-
-		q[0] = stream;
-		q[1] = q[2] = q[3] = 0;
-		memcpy(q + 4, p, k);
-		gate__host_send(h, GATE_MSG_OUTPUT, 4 + k);
-		h->unacked += (uint32_t)k;
-		p += k;
-		n -= k;
-	}
-}
-
 void gate__host_pull(struct gate__host *h, uint8_t stream)
 {
 	struct gate__inbuf *b = &h->in[stream];

@@ -168,8 +168,6 @@ uint64_t gate__host_monotonic(const struct gate__host *h);
 void gate__host_pump(struct gate__host *h);
 /* OUTPUT credit left. */
 uint32_t gate__host_credit(const struct gate__host *h);
-/* Sends n bytes (n <= credit) as OUTPUT frames on stream. */
-void gate__host_output(struct gate__host *h, uint8_t stream, const uint8_t *p, size_t n);
 /* Sends a PULL on stream (0 or 1) unless one is outstanding or data waits. */
 void gate__host_pull(struct gate__host *h, uint8_t stream);
 /* Sends a frame of payload tx[16..16+len) with type. */

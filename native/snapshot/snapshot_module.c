@@ -142,7 +142,8 @@ int gate__sexports_check(const struct gate_module *m, const uint8_t *p, size_t l
 		return gate__errorf(err, err_len, GATE_OUT_OF_MEMORY,
 				    "Cannot %s snapshot: out of memory", verb);
 	for (uint32_t i = 0; i < n && !ret; i++) {
-		uint32_t nlen, index, count = 0;
+		uint32_t nlen, index;
+		int64_t count;
 		uint8_t kind;
 
 		if (gate__read_u32(&r, &nlen) || nlen > gate__left(&r) ||
@@ -161,20 +162,8 @@ int gate__sexports_check(const struct gate_module *m, const uint8_t *p, size_t l
 			    "Cannot %s snapshot: gate.export: export %u is truncated", verb, i);
 			break;
 		}
-		switch (kind) {
-		case GATE__EXT_FUNC:
-			count = m->nfuncs;
-			break;
-		case GATE__EXT_TABLE:
-			count = m->ntables;
-			break;
-		case GATE__EXT_MEMORY:
-			count = m->nmems;
-			break;
-		case GATE__EXT_GLOBAL:
-			count = m->nglobals;
-			break;
-		default:
+		count = gate__extern_count(m, kind);
+		if (count < 0) {
 			ret = gate__errorf(err, err_len, GATE_MALFORMED,
 					   "Cannot %s snapshot: gate.export: export %u has kind %u",
 					   verb, i, kind);

@@ -516,7 +516,7 @@ static int decode_exports(struct gate__ctx *c, struct gate__reader *r)
 		struct gate__export *e = &m->exports[i];
 		size_t off;
 		uint8_t kind;
-		uint32_t count;
+		int64_t count;
 
 		ret = gate__get_name(c, r, &e->name);
 		if (ret)
@@ -527,23 +527,10 @@ static int decode_exports(struct gate__ctx *c, struct gate__reader *r)
 			ret = gate__get_u32(c, r, &e->index);
 		if (ret)
 			return ret;
-		switch (kind) {
-		case GATE__EXT_FUNC:
-			count = m->nfuncs;
-			break;
-		case GATE__EXT_TABLE:
-			count = m->ntables;
-			break;
-		case GATE__EXT_MEMORY:
-			count = m->nmems;
-			break;
-		case GATE__EXT_GLOBAL:
-			count = m->nglobals;
-			break;
-		default:
+		count = gate__extern_count(m, kind);
+		if (count < 0)
 			return gate__fail(c, GATE_MALFORMED, off, "malformed export kind 0x%02x",
 					  kind);
-		}
 		e->kind = kind;
 		if (e->index >= count)
 			return gate__fail(c, GATE_INVALID, off + 1, "unknown %s %u",

@@ -207,6 +207,26 @@ static inline void gate__declare(struct gate_module *m, uint32_t func)
 	m->declared[func >> 3] |= (uint8_t)(1u << (func & 7));
 }
 
+/*
+ * How many items of an export's kind the module has (imported and defined),
+ * or -1 for a kind that is not one: the bound of an export's index.
+ */
+static inline int64_t gate__extern_count(const struct gate_module *m, uint8_t kind)
+{
+	switch (kind) {
+	case GATE__EXT_FUNC:
+		return m->nfuncs;
+	case GATE__EXT_TABLE:
+		return m->ntables;
+	case GATE__EXT_MEMORY:
+		return m->nmems;
+	case GATE__EXT_GLOBAL:
+		return m->nglobals;
+	default:
+		return -1;
+	}
+}
+
 #define GATE__NO_FUNC UINT32_MAX
 
 /* State shared by the decoding and validation stages of one gate_module_new. */
