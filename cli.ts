@@ -258,6 +258,15 @@ async function resume(args: string[]): Promise<number> {
   }
 }
 
+/**
+ * How long a snapshot on Ctrl-\ waits for a stdin read in progress: a pipe
+ * that has bytes answers at once; an idle terminal or producer would hold
+ * the snapshot until the next line. `gate` exits after writing it: bytes
+ * that a read returns between the snapshot and the exit are lost, a window
+ * of the time it takes to write the file.
+ */
+const INPUT_TIMEOUT_MS = 100;
+
 /** Runs a program with Ctrl-\ (SIGQUIT) suspending it. */
 async function suspendable(
   program: Program,
@@ -285,7 +294,8 @@ async function finish(
   types: ((i: number) => ValueType) | undefined,
 ): Promise<number> {
   if (out.suspended) {
-    const bytes = await program.snapshot();
+    // On a terminal nobody types after Ctrl-\: do not wait for a line.
+    const bytes = await program.snapshot({ inputTimeout: INPUT_TIMEOUT_MS });
     const target = snapshotPath ?? snapshotFileName(path, await snapshotId(bytes));
     await Deno.writeFile(target, bytes);
     console.error(`snapshot written to ${target}`);

@@ -143,12 +143,14 @@ export class Session {
    * and not consumed, and the packet host's state (which stops its services).
    * Waits for input reads already answered to settle.
    */
-  async buffers(): Promise<SnapshotBuffers> {
+  async buffers(inputTimeout = Infinity): Promise<SnapshotBuffers> {
     // A stdin read started for the program's last PULL may still be pending:
     // what it returns was taken from the origin for the program, so it goes
     // into the snapshot (the session is frozen: kept, not sent) and must not
-    // be lost. Until the origin answers (data or end), this waits.
-    await this.#in[Stream.STDIO];
+    // be lost. Until the origin answers (data or end), this waits, or for
+    // inputTimeout ms: a read that ends later keeps its bytes (#leftover)
+    // for the next snapshot.
+    await settledWithin(this.#in[Stream.STDIO]!, inputTimeout);
     this.#packetState ??= this.#packets.suspend();
     const packets = await this.#packetState;
     const services: ServiceState[] = [];
@@ -317,6 +319,17 @@ let emptyPacketStateOnce: Promise<Uint8Array> | undefined;
 function emptyPacketState(): Promise<Uint8Array> {
   emptyPacketStateOnce ??= new PacketHost({ services: [], onViolation: () => {} }).suspend();
   return emptyPacketStateOnce;
+}
+
+/** Waits for `promise` to settle, or `ms` (Infinity: no limit), whichever comes first. */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  if (ms === Infinity) return void await promise;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([promise, new Promise((resolve) => timer = setTimeout(resolve, ms))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -314,17 +314,24 @@ export class Program implements AsyncDisposable {
    * cannot be restored. Once a resumable snapshot is made, the program's
    * services are stopped: close the program.
    *
+   * A program suspended while it waited for stdin may have a read of the
+   * origin in progress. Its bytes belong in the snapshot, so by default this
+   * waits for that read to end. `inputTimeout` (ms) bounds the wait, for a
+   * caller about to exit (`gate call` on Ctrl-\ while a terminal is idle):
+   * a read that ends later is not in this snapshot, and its bytes are kept
+   * for the next one.
+   *
    * Throws when a run is in progress (suspend it and await the run first);
    * ProcessError when the process has ended.
    */
-  async snapshot(): Promise<Uint8Array> {
+  async snapshot(options: { inputTimeout?: number } = {}): Promise<Uint8Array> {
     if (this.#outcome === "running") {
       throw new Error("Cannot snapshot program: a run is in progress; suspend() it and await it");
     }
     const state = await this.#session.state();
     let buffers = emptyBuffers();
     if (this.#outcome === "suspended") {
-      buffers = await this.#session.buffers();
+      buffers = await this.#session.buffers(options.inputTimeout);
       const json = JSON.stringify(this.#commandLine);
       buffers.services.push({ name: COMMAND_LINE_ENTRY, state: new TextEncoder().encode(json) });
     }
