@@ -30,11 +30,11 @@ import { basename } from "node:path";
 import { originFromStreams } from "./services/stream.ts";
 import { parseBytes, parseDir, parseEnv, parseSeconds, splitCallArgs } from "./cli/options.ts";
 import { lib } from "./ffi/_library.ts";
+import { readWholeFile, sha256Hex } from "./ffi/_bytes.ts";
 import { closeExecutor } from "./ffi/_executor.ts";
 import { formatModuleInfo } from "./cli/format.ts";
 import { formatSnapshot, snapshotFileName } from "./cli/snapshot.ts";
 import { formatBacktrace, formatValue, parseArg } from "./cli/values.ts";
-import { sha256 } from "hash-wasm";
 import denoJson from "./deno.json" with { type: "json" };
 
 const USAGE = `Usage: gate <command> [options]
@@ -115,13 +115,13 @@ async function inspect(args: string[]): Promise<number> {
   let bytes: Uint8Array;
   let info: ModuleInfo;
   try {
-    bytes = await Deno.readFile(path);
+    bytes = await readWholeFile(path);
     info = validate(bytes);
   } catch (error) {
     console.error(`gate inspect: "${path}": ${(error as Error).message}`);
     return 1;
   }
-  const hash = await sha256(bytes);
+  const hash = await sha256Hex(bytes);
   console.log(
     values.json
       ? JSON.stringify({ sha256: hash, ...info }, null, 2)
@@ -170,7 +170,7 @@ async function call(args: string[]): Promise<number> {
     return 2;
   }
   try {
-    const module = await compile(await Deno.readFile(path));
+    const module = await compile(await readWholeFile(path));
     const functions = module.exports.filter((e) => e.kind === "function").map((e) => e.name);
     const fnName = name ?? "_start";
     const fn = module.exports.find((e) => e.name === fnName);
@@ -248,7 +248,7 @@ async function resume(args: string[]): Promise<number> {
     return 2;
   }
   try {
-    await using program = await Program.restore(await Deno.readFile(path), options);
+    await using program = await Program.restore(await readWholeFile(path), options);
     const out = await suspendable(program, () => program.resume());
     return await finish(program, out, path, values.snapshot, undefined);
   } catch (error) {
@@ -343,7 +343,7 @@ async function snapshot(args: string[]): Promise<number> {
   }
   const path = parsed.positionals[0]!;
   try {
-    const bytes = await Deno.readFile(path);
+    const bytes = await readWholeFile(path);
     console.log(formatSnapshot(path, await snapshotId(bytes), describeSnapshot(bytes)));
     return 0;
   } catch (error) {

@@ -19,9 +19,9 @@
  * @module
  */
 
-import { sha256 } from "hash-wasm";
 import { join } from "node:path";
 import { envGet } from "./_env.ts";
+import { readWholeFile, sha256Hex } from "./_bytes.ts";
 
 const MAGIC = new TextEncoder().encode("GATEIMG\0");
 const HEADER = 8 + 4 + 4 + 4 + 32 + 32;
@@ -70,7 +70,7 @@ export async function encodeEntry(
   view.setUint32(12, codegenFlags, true);
   view.setUint32(16, image.length, true);
   out.set(fromHex(moduleHash), 20);
-  out.set(fromHex(await sha256(image)), 52);
+  out.set(fromHex(await sha256Hex(image)), 52);
   out.set(image, HEADER);
   return out;
 }
@@ -90,7 +90,7 @@ export async function decodeEntry(
   if (view.getUint32(16, true) !== entry.length - HEADER) return undefined;
   if (toHex(entry.subarray(20, 52)) !== moduleHash) return undefined;
   const image = entry.subarray(HEADER);
-  if (toHex(entry.subarray(52, 84)) !== await sha256(image)) return undefined;
+  if (toHex(entry.subarray(52, 84)) !== await sha256Hex(image)) return undefined;
   return image;
 }
 
@@ -105,7 +105,7 @@ export async function readCachedImage(
   if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") return undefined;
   let entry: Uint8Array;
   try {
-    entry = await Deno.readFile(path);
+    entry = await readWholeFile(path);
   } catch {
     return undefined;
   }

@@ -9,8 +9,8 @@
  * @module
  */
 
-import { sha256 } from "hash-wasm";
 import { lib } from "./_library.ts";
+import { sha256Hex } from "./_bytes.ts";
 import { defaultCacheDir, readCachedImage, writeCachedImage } from "./_image_cache.ts";
 import { errorBuffer, errorFromStatus, readMessage } from "./errors.ts";
 import { Status } from "./errors.gen.ts";
@@ -196,7 +196,7 @@ export async function compile(bytes: Uint8Array, options: CompileOptions = {}): 
   });
   try {
     const info = moduleInfo(module);
-    const hash = await sha256(bytes);
+    const hash = await sha256Hex(bytes);
     const version = symbols.gate_compiler_version();
     const flags = codegenFlags(options.codegen);
     const dir = options.cache === false ? undefined : options.cacheDir ?? defaultCacheDir();

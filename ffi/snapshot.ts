@@ -8,6 +8,7 @@
  */
 
 import { lib } from "./_library.ts";
+import { sha256Hex } from "./_bytes.ts";
 import { errorBuffer, errorFromStatus, readMessage } from "./errors.ts";
 import { Status } from "./errors.gen.ts";
 import { decodeOpened, type OpenedSnapshot } from "./_snapshot_wire.ts";
@@ -75,9 +76,8 @@ export interface SnapshotDescription {
  * console.log(id.slice(0, 8)); // "1a2b3c4d"
  * ```
  */
-export async function snapshotId(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+export function snapshotId(bytes: Uint8Array): Promise<string> {
+  return sha256Hex(bytes);
 }
 
 /**
