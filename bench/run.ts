@@ -1,5 +1,5 @@
 /**
- * `deno task bench [--quick] [--json FILE] [--only limits,validate,kernels,compile,startup,io,density]`:
+ * `deno task bench [--quick] [--json FILE] [--only limits,validate,kernels,compile,startup,io,snapshot,density]`:
  * runs the benchmarks, prints tables, and writes bench/results/latest.json
  * and a chart of the ratios, bench/results/latest.svg.
  * Every figure is a ratio against an anchor measured in the same run, with
@@ -17,6 +17,9 @@
  *             (limits_bench.ts); the other sections' figures as fractions of them
  * - io:       a program's one-packet service call against a Worker's postMessage round
  *             trip, and stdout (origin stream) throughput against a pipe (io_bench.ts)
+ * - snapshot: suspend latency p50/p99; snapshot() and restore to first instruction at 1 MiB,
+ *             64 MiB and 1 GiB, fitted as fixed + per-MB cost; snapshot size against touched
+ *             memory; against memcpy and fork + exit in the same run (snapshot_bench.ts)
  * - density:  memory per waiting instance at 100, 1,000, 10,000 against idle Workers and
  *             `sleep` processes (density_bench.ts)
  *
@@ -77,6 +80,12 @@ import {
 } from "./density_bench.ts";
 import { anchorChartSections, limitFractions } from "./limit_figures.ts";
 import { buildProgram } from "./wasm_programs.ts";
+import {
+  benchSnapshot,
+  formatSnapshotReport,
+  snapshotEngines,
+  snapshotPlan,
+} from "./snapshot_bench.ts";
 
 const SECTIONS = [
   "limits",
@@ -85,6 +94,7 @@ const SECTIONS = [
   "compile",
   "startup",
   "io",
+  "snapshot",
   "density",
 ] as const;
 type Section = typeof SECTIONS[number];
@@ -247,6 +257,13 @@ async function main(): Promise<void> {
     });
     console.log(formatIoReport(report) + "\n");
     result.io = report;
+  }
+
+  if (sections.includes("snapshot")) {
+    const plan = snapshotPlan(quick);
+    const report = await timed("snapshot", () => benchSnapshot(snapshotEngines(), plan));
+    console.log(formatSnapshotReport(report) + "\n");
+    result.snapshot = report;
   }
 
   if (sections.includes("density")) {
