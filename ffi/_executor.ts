@@ -48,6 +48,8 @@ interface Pending {
 export interface RequestOptions {
   /** An image to pass as a sealed memfd with the frame (sets FRAME_FD). */
   image?: Uint8Array;
+  /** Instead of an image: a descriptor to pass with the frame, which the caller keeps (STATE). */
+  fd?: number;
   /** What the request does, for error messages ("invoke \"add\""). */
   what?: string;
 }
@@ -168,10 +170,12 @@ export class Executor {
     do this.#seq = (this.#seq + 1) >>> 0; while (this.#seq === 0 || this.#pending.has(this.#seq));
     const seq = this.#seq;
     try {
-      const flags = options.image ? FRAME_FD : 0;
+      const flags = options.image || options.fd !== undefined ? FRAME_FD : 0;
+      const frame = encodeFrame(type, instance, seq, payload, flags);
       // Sent before it is pending: replies are read by the poll loop, which
       // cannot run before this returns, and a failed send leaves nothing.
-      this.send(encodeFrame(type, instance, seq, payload, flags), options.image);
+      if (options.fd !== undefined) this.#sendFd(frame, options.fd);
+      else this.send(frame, options.image);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -194,12 +198,31 @@ export class Executor {
       err,
       BigInt(err.length),
     );
+    this.#sent(status, err);
+  }
+
+  /** Throws for a failed send; an I/O failure loses the executor. */
+  #sent(status: number, err: Uint8Array): void {
     if (status === Status.IO) {
       const lost = new ProcessError(readMessage(err), undefined, { lost: true });
       this.#lose(lost);
       throw lost;
     }
     if (status !== Status.OK) throw errorFromStatus(status, readMessage(err));
+  }
+
+  #sendFd(frame: Uint8Array<ArrayBuffer>, fd: number): void {
+    this.#check();
+    const err = errorBuffer();
+    const status = lib().gate_executor_send_fd(
+      this.#ptr,
+      frame,
+      BigInt(frame.length),
+      fd,
+      err,
+      BigInt(err.length),
+    );
+    this.#sent(status, err);
   }
 
   /** Forgets a channel: its exit is no longer reported. */

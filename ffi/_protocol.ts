@@ -43,7 +43,7 @@ export const Msg = {
   INPUT: 0x0108,
   ACK: 0x0109,
   FS_REPLY: 0x010a,
-  /** -> STATE_DATA frames, then OK u64 total bytes (the state wire, opaque here). */
+  /** FD: an empty memfd the instance writes the state wire into -> OK u64 bytes written. */
   STATE: 0x010b,
   /** FD: sealed memfd with the snapshot's gate.stack payload -> as INVOKE. */
   RESUME: 0x010c,

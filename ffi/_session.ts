@@ -20,6 +20,7 @@ import { type Channel } from "./_executor.ts";
 import { ProcessError, type ProcessExit, TrapError } from "./errors.ts";
 import { type ServiceState, type SnapshotBuffers } from "./_snapshot_wire.ts";
 import { type Filesystem } from "./_fs.ts";
+import { closeFd, type StateFile, stateMemfd } from "./snapshot.ts";
 import { PacketHost } from "../services/host.ts";
 import { defaultServices } from "../services/mod.ts";
 import { bufferOrigin, type Origin, originFromStreams } from "../services/stream.ts";
@@ -57,8 +58,6 @@ export class Session {
    * is kept (leftover) for the snapshot instead of being sent.
    */
   #frozen = false;
-  /** STATE_DATA frames of a STATE request in progress. */
-  #stateChunks: Uint8Array[] | undefined;
   /** The program broke a rule: it was killed, and its run traps ABI_VIOLATION. */
   #violation: TrapError | undefined;
   /** The program's I/O failed on this side: it was killed, through no fault of its own. */
@@ -104,38 +103,27 @@ export class Session {
   }
 
   /**
-   * Asks the instance for its state (STATE): the STATE_DATA frames'
-   * bytes, which the OK reply counts.
+   * Asks the instance for its state (STATE) in a new memfd, which the
+   * instance fills and the OK reply counts. The caller owns the file
+   * (newSnapshot() closes it).
    */
-  async state(): Promise<Uint8Array> {
-    if (this.#stateChunks !== undefined) throw new Error("Cannot read state twice at once");
-    const chunks: Uint8Array[] = [];
-    this.#stateChunks = chunks;
-    let total: bigint;
+  async state(): Promise<StateFile> {
+    const fd = stateMemfd();
     try {
       const reply = await this.guard(
-        this.#channel.request(Msg.STATE, undefined, { what: "read the program's state" }),
+        this.#channel.request(Msg.STATE, undefined, { fd, what: "read the program's state" }),
       );
       if (reply.type !== Msg.OK) {
         throw new ProtocolError(`Unexpected reply 0x${reply.type.toString(16)} to STATE`);
       }
       const r = new Reader(reply.payload);
-      total = r.u64();
+      const length = r.u64();
       r.end("State reply");
-    } finally {
-      this.#stateChunks = undefined;
+      return { fd, length };
+    } catch (error) {
+      closeFd(fd);
+      throw error;
     }
-    const size = chunks.reduce((n, c) => n + c.length, 0);
-    if (BigInt(size) !== total) {
-      throw new ProtocolError(`State of ${size} bytes received, the instance sent ${total}`);
-    }
-    const state = new Uint8Array(size);
-    let at = 0;
-    for (const chunk of chunks) {
-      state.set(chunk, at);
-      at += chunk.length;
-    }
-    return state;
   }
 
   /**
@@ -235,10 +223,9 @@ export class Session {
 
   #onFrame(frame: Frame): void {
     try {
-      if (frame.type === Msg.STATE_DATA) {
-        if (this.#stateChunks === undefined) throw new RangeError("STATE_DATA without STATE");
-        this.#stateChunks.push(frame.payload);
-      } else if (frame.type === Msg.OUTPUT) this.#output(frame.payload);
+      // STATE_DATA: state comes in a memfd from this side, never in frames.
+      if (frame.type === Msg.STATE_DATA) throw new RangeError("unexpected STATE_DATA");
+      else if (frame.type === Msg.OUTPUT) this.#output(frame.payload);
       else if (frame.type === Msg.PULL) this.#pull(frame.payload);
       else this.#fsCall(frame.payload);
     } catch (error) {

@@ -98,6 +98,20 @@ export const SYMBOLS = {
     //           executor   frame     len      image     image_len err       err_len
     result: "i32",
   },
+  gate_executor_send_fd: {
+    parameters: ["pointer", "buffer", "usize", "i32", "buffer", "usize"],
+    //           executor   frame     len      fd     err       err_len
+    result: "i32",
+  },
+  gate_state_memfd: {
+    parameters: ["buffer", "usize"],
+    //           err       err_len
+    result: "i32", // the descriptor, or a negated status
+  },
+  gate_fd_close: {
+    parameters: ["i32"],
+    result: "void",
+  },
   gate_executor_poll: {
     parameters: ["pointer", "buffer", "usize", "i32", "buffer", "usize"],
     //           executor   buf       len      timeout_ms err      err_len
@@ -150,6 +164,11 @@ export const SYMBOLS = {
     //           blob       uint64_t *len
     result: "pointer", // const uint8_t *, lent until gate_blob_free
   },
+  gate_blob_copy: {
+    parameters: ["pointer", "buffer", "u64"],
+    //           blob       dst       len
+    result: "u64",
+  },
   gate_blob_free: {
     parameters: ["pointer"],
     //           gate_blob *
@@ -171,6 +190,12 @@ export const SYMBOLS = {
     result: "i32",
     nonblocking: true, // scans and copies all of memory: milliseconds to seconds
   },
+  gate_snapshot_new_fd: {
+    parameters: ["buffer", "usize", "i32", "u64", "buffer", "usize", "buffer", "buffer", "usize"],
+    //           module    len      fd     state_len buffers len     gate_blob** err     err_len
+    result: "i32",
+    nonblocking: true, // scans and copies all of memory: milliseconds to seconds
+  },
   gate_snapshot_open: {
     parameters: ["buffer", "usize", "buffer", "buffer", "usize"],
     //           snapshot  len      gate_blob** err     err_len
@@ -185,4 +210,4 @@ export const SYMBOLS = {
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The ABI version this table was written against (GATE_ABI_VERSION in libgate.h). */
-export const ABI_VERSION = 6;
+export const ABI_VERSION = 7;

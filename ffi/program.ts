@@ -21,7 +21,7 @@ import { compile, type Module, moduleBytes } from "./compile.ts";
 import { TrapError } from "./errors.ts";
 import { TRAP_INFO } from "./traps.gen.ts";
 import { type Value } from "./values.ts";
-import { newSnapshot, openSnapshot } from "./snapshot.ts";
+import { closeFd, newSnapshot, openSnapshot } from "./snapshot.ts";
 import { emptyBuffers, encodeBuffers, type SnapshotBuffers } from "./_snapshot_wire.ts";
 import { Filesystem, type Preopen } from "./_fs.ts";
 import { Session } from "./_session.ts";
@@ -330,10 +330,15 @@ export class Program implements AsyncDisposable {
     }
     const state = await this.#session.state();
     let buffers = emptyBuffers();
-    if (this.#outcome === "suspended") {
-      buffers = await this.#session.buffers(options.inputTimeout);
-      const json = JSON.stringify(this.#commandLine);
-      buffers.services.push({ name: COMMAND_LINE_ENTRY, state: new TextEncoder().encode(json) });
+    try {
+      if (this.#outcome === "suspended") {
+        buffers = await this.#session.buffers(options.inputTimeout);
+        const json = JSON.stringify(this.#commandLine);
+        buffers.services.push({ name: COMMAND_LINE_ENTRY, state: new TextEncoder().encode(json) });
+      }
+    } catch (error) {
+      closeFd(state.fd);
+      throw error;
     }
     return await newSnapshot(moduleBytes(this.#module), state, encodeBuffers(buffers));
   }

@@ -119,24 +119,45 @@ export function describeSnapshot(bytes: Uint8Array): SnapshotDescription {
 // Reused by describeSnapshot(): grows to the largest description seen.
 let describeBuffer = new Uint8Array(64 * 1024);
 
+/** An instance's state wire in a memfd that a STATE request filled (docs/protocol.md). */
+export interface StateFile {
+  fd: number;
+  /** The bytes the instance wrote, from STATE's OK reply. */
+  length: bigint;
+}
+
+/** Internal (ffi/_session.ts): a new, empty memfd for a STATE request. */
+export function stateMemfd(): number {
+  const err = errorBuffer();
+  const fd = lib().gate_state_memfd(err, BigInt(err.length));
+  if (fd < 0) throw errorFromStatus(-fd, readMessage(err));
+  return fd;
+}
+
+/** Internal: closes a state memfd that will not reach newSnapshot(). */
+export function closeFd(fd: number): void {
+  lib().gate_fd_close(fd);
+}
+
 /**
  * Internal (ffi/program.ts): builds a snapshot from the bytes of the module
  * the program runs (the original or the snapshot it resumed from), the
- * instance's STATE bytes, and a `gate.buffer` payload (may be empty).
+ * instance's state file (which this closes), and a `gate.buffer` payload
+ * (may be empty).
  */
 export async function newSnapshot(
   module: Uint8Array,
-  state: Uint8Array,
+  state: StateFile,
   buffers: Uint8Array,
 ): Promise<Uint8Array> {
   const symbols = lib();
   const out = new BigUint64Array(1);
   const err = errorBuffer();
-  const status = await symbols.gate_snapshot_new(
+  const status = await symbols.gate_snapshot_new_fd(
     module as Uint8Array<ArrayBuffer>,
     BigInt(module.length),
-    state as Uint8Array<ArrayBuffer>,
-    BigInt(state.length),
+    state.fd,
+    state.length,
     buffers as Uint8Array<ArrayBuffer>,
     BigInt(buffers.length),
     out,
@@ -174,13 +195,15 @@ function takeBlob(blob: Deno.PointerValue): Uint8Array {
   const symbols = lib();
   try {
     const len = new BigUint64Array(1);
-    const bytes = symbols.gate_blob_bytes(blob, len);
-    const n = Number(len[0]!);
-    if (n === 0) return new Uint8Array(0);
-    if (bytes === null) {
-      throw new Error("Cannot read snapshot bytes: gate_blob_bytes returned NULL");
+    symbols.gate_blob_bytes(blob, len);
+    // libgate copies: it maps the new buffer's pages in one go first, where
+    // a copy here would fault each 4 KiB page on its own (microseconds each
+    // on a virtual machine, bench limits).
+    const bytes = new Uint8Array(Number(len[0]!));
+    if (symbols.gate_blob_copy(blob, bytes, len[0]!) !== len[0]!) {
+      throw new Error("Cannot read snapshot bytes: gate_blob_copy copied too few");
     }
-    return new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(bytes, n)).slice();
+    return bytes;
   } finally {
     symbols.gate_blob_free(blob);
   }

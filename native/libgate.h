@@ -23,7 +23,7 @@
 
 /* Bumped whenever a prototype or a struct below changes; ffi/_library.ts
  * refuses to run against a library with another number. */
-#define GATE_ABI_VERSION 6
+#define GATE_ABI_VERSION 7
 
 enum gate_status {
 #define GATE_ERROR(name, num, cls, desc) GATE_##name = num,
@@ -206,6 +206,25 @@ GATE_API int gate_executor_send(gate_executor *executor, const uint8_t *frame, s
 				size_t err_len);
 
 /*
+ * Sends one frame that carries GATE_FRAME_FD with descriptor fd, which the
+ * caller keeps (a STATE's memfd, from gate_state_memfd()). Returns as
+ * gate_executor_send().
+ */
+GATE_API int gate_executor_send_fd(gate_executor *executor, const uint8_t *frame, size_t len,
+				   int32_t fd, char *err, size_t err_len);
+
+/*
+ * A new, empty memfd for a STATE request: the instance process writes the
+ * state wire into it (docs/protocol.md), and gate_snapshot_new_fd() seals
+ * and reads it. Returns the descriptor, or -GATE_IO with a message.
+ */
+GATE_API int32_t gate_state_memfd(char *err, size_t err_len);
+
+/* Closes a descriptor from gate_state_memfd() that will not reach
+ * gate_snapshot_new_fd() (a failed request). Accepts -1. */
+GATE_API void gate_fd_close(int32_t fd);
+
+/*
  * Waits up to timeout_ms (-1: no limit) for frames from the executor, then
  * writes as many whole frames as fit into buf[0..len) (len must be at least
  * GATE_FRAME_MAX, 65536) and returns their total length: 0 after a timeout
@@ -280,6 +299,10 @@ typedef struct gate_blob gate_blob;
 
 GATE_API const uint8_t *gate_blob_bytes(const gate_blob *blob, uint64_t *len);
 GATE_API void gate_blob_free(gate_blob *blob);
+/* Copies min(len, the blob's length) bytes into dst, fresh zeroed memory
+ * such as a new ArrayBuffer, mapping its pages first in one go (huge
+ * pages where the kernel has them); returns the count. */
+GATE_API uint64_t gate_blob_copy(const gate_blob *blob, uint8_t *dst, uint64_t len);
 
 /*
  * Builds a snapshot of the program that ran module[0..module_len) (the
@@ -298,6 +321,17 @@ GATE_API void gate_blob_free(gate_blob *blob);
 GATE_API int gate_snapshot_new(const uint8_t *module, size_t module_len, const uint8_t *state,
 			       size_t state_len, const uint8_t *buffers, size_t buffers_len,
 			       gate_blob **out, char *err, size_t err_len);
+
+/*
+ * As gate_snapshot_new(), with the state in the memfd state_fd, which a
+ * STATE request filled with state_len bytes (its OK reply's count): seals
+ * it against writes, maps it and checks its size. Always closes state_fd.
+ * GATE_IO when it cannot seal (the instance holds a writable mapping, or
+ * the descriptor is not a memfd).
+ */
+GATE_API int gate_snapshot_new_fd(const uint8_t *module, size_t module_len, int32_t state_fd,
+				  uint64_t state_len, const uint8_t *buffers, size_t buffers_len,
+				  gate_blob **out, char *err, size_t err_len);
 
 /*
  * Decodes and validates a snapshot (untrusted bytes; the codec's rules)

@@ -309,7 +309,10 @@ void gate__sandbox_enter(const struct gate__sandbox_host *host,
 	limit(RLIMIT_STACK, GATE_INSTANCE_STACK, GATE_INSTANCE_STACK, "RLIMIT_STACK");
 	limit(RLIMIT_NOFILE, GATE_INSTANCE_NOFILE, GATE_INSTANCE_NOFILE, "RLIMIT_NOFILE");
 	limit(RLIMIT_NPROC, 0, 0, "RLIMIT_NPROC");
-	limit(RLIMIT_FSIZE, 0, 0, "RLIMIT_FSIZE");
+	/* FSIZE: the only file the instance can write is the memfd of a
+	 * STATE request (docs/protocol.md): linear memory plus what a heap
+	 * holds (globals, tables, stack, unread input). */
+	limit(RLIMIT_FSIZE, mem + GATE_INSTANCE_HEAP, mem + GATE_INSTANCE_HEAP, "RLIMIT_FSIZE");
 	limit(RLIMIT_CORE, 0, 0, "RLIMIT_CORE");
 	limit(RLIMIT_MEMLOCK, 0, 0, "RLIMIT_MEMLOCK");
 	limit(RLIMIT_MSGQUEUE, 0, 0, "RLIMIT_MSGQUEUE");

@@ -28,6 +28,7 @@
 GATE_SYSCALL(SYS_recvmsg, SC_RECV, "requests from the executor; LOAD brings a memfd")
 GATE_SYSCALL(SYS_sendmsg, SC_SEND, "replies to the executor")
 GATE_SYSCALL(SYS_pread64, SC_ANY, "copies a LOAD's image out of its sealed memfd")
+GATE_SYSCALL(SYS_pwrite64, SC_ANY, "writes STATE into the memfd that Deno passes with it")
 GATE_SYSCALL(SYS_close, SC_ANY, "closes that memfd")
 GATE_SYSCALL(SYS_brk, SC_ANY, "malloc's heap (it never mmaps here); bounded by RLIMIT_DATA")
 GATE_SYSCALL(SYS_mprotect, SC_MPROTECT, "memory.grow (RW, memory arena); sealing code (RX, code arena)")

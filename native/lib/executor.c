@@ -260,8 +260,9 @@ out_close:;
 	return -1;
 }
 
-GATE_API int gate_executor_send(gate_executor *ex, const uint8_t *frame, size_t len,
-				const uint8_t *image, size_t image_len, char *err, size_t err_len)
+/* Sends a frame, with fd (>= 0) as SCM_RIGHTS; the caller keeps fd. */
+static int send_frame_fd(gate_executor *ex, const uint8_t *frame, size_t len, int fd, char *err,
+			 size_t err_len)
 {
 	union {
 		struct cmsghdr align;
@@ -270,21 +271,16 @@ GATE_API int gate_executor_send(gate_executor *ex, const uint8_t *frame, size_t 
 	struct gate__frame_header h;
 	struct iovec iov = { .iov_base = (void *)frame, .iov_len = len };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	int fd = -1, status = GATE_OK;
+	int status = GATE_OK;
 
 	if (ex == NULL || frame == NULL || !gate__frame_parse(frame, len, &h))
 		return gate__errorf(err, err_len, GATE_INVALID_ARGUMENT,
 				    "Cannot send a malformed frame of %zu bytes", len);
-	if (((h.flags & GATE_FRAME_FD) != 0) != (image != NULL))
+	if (((h.flags & GATE_FRAME_FD) != 0) != (fd >= 0))
 		return gate__errorf(err, err_len, GATE_INVALID_ARGUMENT,
-				    "Cannot send frame: GATE_FRAME_FD set without an image or "
+				    "Cannot send frame: GATE_FRAME_FD set without a descriptor or "
 				    "the other way round");
-	if (image != NULL) {
-		fd = sealed_memfd(image, image_len);
-		if (fd < 0)
-			return gate__errorf(err, err_len, GATE_IO,
-					    "Cannot pass image of %zu bytes: %s", image_len,
-					    strerror(errno));
+	if (fd >= 0) {
 		msg.msg_control = control.buf;
 		msg.msg_controllen = sizeof control.buf;
 		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
@@ -317,9 +313,50 @@ GATE_API int gate_executor_send(gate_executor *ex, const uint8_t *frame, size_t 
 				      n < 0 ? strerror(errno) : "short send");
 		break;
 	}
+	return status;
+}
+
+GATE_API int gate_executor_send(gate_executor *ex, const uint8_t *frame, size_t len,
+				const uint8_t *image, size_t image_len, char *err, size_t err_len)
+{
+	int fd = -1, status;
+
+	if (image != NULL) {
+		fd = sealed_memfd(image, image_len);
+		if (fd < 0)
+			return gate__errorf(err, err_len, GATE_IO,
+					    "Cannot pass image of %zu bytes: %s", image_len,
+					    strerror(errno));
+	}
+	status = send_frame_fd(ex, frame, len, fd, err, err_len);
 	if (fd >= 0)
 		close(fd);
 	return status;
+}
+
+GATE_API int gate_executor_send_fd(gate_executor *ex, const uint8_t *frame, size_t len,
+				   int32_t fd, char *err, size_t err_len)
+{
+	if (fd < 0)
+		return gate__errorf(err, err_len, GATE_INVALID_ARGUMENT,
+				    "Cannot send frame: no descriptor");
+	return send_frame_fd(ex, frame, len, fd, err, err_len);
+}
+
+GATE_API int32_t gate_state_memfd(char *err, size_t err_len)
+{
+	int fd = memfd_create("gate-state", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	if (fd < 0)
+		return -gate__errorf(err, err_len, GATE_IO, "Cannot create a memfd for state: %s",
+				     strerror(errno));
+	return fd;
+}
+
+GATE_API void gate_fd_close(int32_t fd)
+{
+	if (fd >= 0)
+		close(fd);
 }
 
 GATE_API int64_t gate_executor_poll(gate_executor *ex, uint8_t *buf, size_t len,

@@ -5,8 +5,13 @@
  * validates an untrusted snapshot and gives what resuming it needs. Both
  * read untrusted bytes through bounds-checked readers.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../libgate.h"
 #include "../snapshot/snapshot_internal.h"
@@ -24,6 +29,38 @@ GATE_API const uint8_t *gate_blob_bytes(const gate_blob *blob, uint64_t *len)
 	if (len)
 		*len = blob ? blob->len : 0;
 	return blob ? blob->p : NULL;
+}
+
+/*
+ * Maps the pages of p[0..n) in one system call before they are written,
+ * as huge pages where the kernel has them: a page fault costs 1.5-15 us on
+ * a virtual machine (bench limits), so a memcpy into fresh memory runs at a
+ * tenth of memcpy's speed when each 4 KiB page faults on its own. Best
+ * effort: an older kernel faults as before.
+ */
+static void prefault(void *p, uint64_t n)
+{
+	uintptr_t lo = (uintptr_t)p & ~(uintptr_t)4095, hi = (uintptr_t)p + n;
+
+	if (n < (1u << 20))
+		return;
+	madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#ifdef MADV_POPULATE_WRITE
+	madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+#endif
+}
+
+GATE_API uint64_t gate_blob_copy(const gate_blob *blob, uint8_t *dst, uint64_t len)
+{
+	uint64_t n = blob == NULL ? 0 : blob->len < len ? blob->len : len;
+
+	if (n == 0)
+		return 0;
+	/* dst is fresh memory of the caller's (a new ArrayBuffer): untouched
+	 * zero pages, which the madvise keeps zero */
+	prefault(dst, n);
+	memcpy(dst, blob->p, n);
+	return n;
 }
 
 GATE_API void gate_blob_free(gate_blob *blob)
@@ -99,6 +136,7 @@ static uint8_t u8(struct wire *w)
 
 #define BAD(...) gate__errorf(err, err_len, GATE_MALFORMED, "Cannot make snapshot: " __VA_ARGS__)
 
+
 /* Everything the state wire holds, into st (which then owns memory,
  * globals, tables, segment flags and the stack); *input points at the
  * state's unread stdin in p, *input_len bytes. */
@@ -144,6 +182,7 @@ static int parse_state(const uint8_t *p, size_t len, struct gate_snapshot *st,
 			return BAD("the state's memory run at %llu of %llu bytes is out of order, "
 				   "out of bounds or truncated",
 				   (unsigned long long)at, (unsigned long long)n64);
+		prefault(mem + at, n64);
 		memcpy(mem + at, b, n64);
 		end = at + n64;
 	}
@@ -346,6 +385,49 @@ GATE_API int gate_snapshot_new(const uint8_t *module, size_t module_len, const u
 	if (ret)
 		return ret;
 	return blob_wrap(snap, snap_len, out, "make", err, err_len);
+}
+
+GATE_API int gate_snapshot_new_fd(const uint8_t *module, size_t module_len, int32_t state_fd,
+				  uint64_t state_len, const uint8_t *buffers, size_t buffers_len,
+				  gate_blob **out, char *err, size_t err_len)
+{
+	const int seals = F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL;
+	struct stat sb;
+	void *state = NULL;
+	int ret;
+
+	if (state_fd < 0)
+		return gate__errorf(err, err_len, GATE_INVALID_ARGUMENT,
+				    "Cannot make snapshot: no state descriptor");
+	/* The instance process wrote the file and may still hold it: sealed,
+	 * its bytes cannot change while the parser reads them. */
+	if (fcntl(state_fd, F_ADD_SEALS, seals) != 0 || fstat(state_fd, &sb) != 0) {
+		ret = gate__errorf(err, err_len, GATE_IO,
+				   "Cannot make snapshot: cannot seal the state's memfd: %s",
+				   strerror(errno));
+		goto out_close;
+	}
+	if ((uint64_t)sb.st_size != state_len) {
+		ret = BAD("the state's memfd has %lld bytes, the instance wrote %llu",
+			  (long long)sb.st_size, (unsigned long long)state_len);
+		goto out_close;
+	}
+	if (state_len) {
+		state = mmap(NULL, state_len, PROT_READ, MAP_SHARED | MAP_POPULATE, state_fd, 0);
+		if (state == MAP_FAILED) {
+			ret = gate__errorf(err, err_len, GATE_OUT_OF_MEMORY,
+					   "Cannot make snapshot: cannot map %llu bytes of state: %s",
+					   (unsigned long long)state_len, strerror(errno));
+			goto out_close;
+		}
+	}
+	ret = gate_snapshot_new(module, module_len, state, state_len, buffers, buffers_len, out,
+				err, err_len);
+	if (state_len)
+		munmap(state, state_len);
+out_close:
+	close(state_fd);
+	return ret;
 }
 
 static void put32(struct gate__sbuf *b, uint32_t v)
