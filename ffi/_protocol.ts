@@ -47,6 +47,8 @@ export const Msg = {
   STATE: 0x010b,
   /** FD: sealed memfd with the snapshot's gate.stack payload -> as INVOKE. */
   RESUME: 0x010c,
+  /** FD: sealed memfd of a snapshot's memory runs -> OK (before RESUME). */
+  RESTORE: 0x010d,
   /** Test builds only (gate-executor-probe, docs/sandbox.md). */
   PROBE: 0x017f,
   OK: 0x0180,

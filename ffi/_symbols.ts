@@ -202,6 +202,12 @@ export const SYMBOLS = {
     result: "i32",
     nonblocking: true, // validates the whole snapshot
   },
+  gate_snapshot_open_parts: {
+    parameters: ["buffer", "usize", "buffer", "buffer", "buffer", "buffer", "usize"],
+    //           snapshot  len      gate_blob** program** int32 *fd err     err_len
+    result: "i32",
+    nonblocking: true, // validates the whole snapshot and copies its memory to a memfd
+  },
   gate_snapshot_describe: {
     parameters: ["buffer", "usize", "buffer", "usize", "buffer", "usize"],
     //           bytes     len      buf       buf_len  err       err_len

@@ -21,7 +21,8 @@ import { compile, type Module, moduleBytes } from "./compile.ts";
 import { TrapError } from "./errors.ts";
 import { TRAP_INFO } from "./traps.gen.ts";
 import { type Value } from "./values.ts";
-import { closeFd, newSnapshot, openSnapshot } from "./snapshot.ts";
+import { closeFd, newSnapshot, openSnapshotParts } from "./snapshot.ts";
+import { Msg, ProtocolError } from "./_protocol.ts";
 import { emptyBuffers, encodeBuffers, type SnapshotBuffers } from "./_snapshot_wire.ts";
 import { Filesystem, type Preopen } from "./_fs.ts";
 import { Session } from "./_session.ts";
@@ -128,7 +129,8 @@ export class Program implements AsyncDisposable {
   readonly #store: Store;
   readonly #channel: Channel;
   readonly #session: Session;
-  readonly #module: Module;
+  /** What snapshots are built from: the module's bytes, or the snapshot it was restored from. */
+  readonly #source: Uint8Array;
   #instance: Instance | undefined;
   /** The gate.stack payload of the snapshot this program was restored from, until resumed. */
   #stack: Uint8Array | undefined;
@@ -139,13 +141,13 @@ export class Program implements AsyncDisposable {
     store: Store,
     channel: Channel,
     session: Session,
-    module: Module,
+    source: Uint8Array,
     commandLine: CommandLine,
   ) {
     this.#store = store;
     this.#channel = channel;
     this.#session = session;
-    this.#module = module;
+    this.#source = source;
     this.#commandLine = commandLine;
   }
 
@@ -185,29 +187,52 @@ export class Program implements AsyncDisposable {
    * ```
    */
   static async restore(snapshot: Uint8Array, options: ProgramOptions = {}): Promise<Program> {
-    const opened = await openSnapshot(snapshot);
-    if (opened.final) {
-      throw new Error(`Cannot restore snapshot: it is final: ${finalOutcome(opened)}`);
+    snapshot = snapshot.slice(); // new snapshots of the program are built from it
+    const { opened, program: code, memoryFd } = await openSnapshotParts(snapshot);
+    try {
+      if (opened.final) {
+        throw new Error(`Cannot restore snapshot: it is final: ${finalOutcome(opened)}`);
+      }
+      // The program module is the snapshot without its memory, which goes
+      // into linear memory with RESTORE (docs/snapshot.md, "Restoring").
+      // Its globals are the snapshot's, so caching it would fill the cache
+      // with one image per snapshot: it is compiled each time.
+      const module = await compile(code, {
+        cache: false,
+        limits: { moduleSize: Math.max(DEFAULT_MODULE_SIZE, code.length) },
+      });
+      const program = await Program.#open(module, options, {
+        snapshot,
+        monotonic: opened.monotonic,
+        buffers: opened.buffers,
+      });
+      try {
+        if (memoryFd >= 0) await program.#restoreMemory(memoryFd);
+      } catch (error) {
+        await program.close();
+        throw error;
+      }
+      if (opened.stack.length > 0) program.#stack = opened.stack;
+      return program;
+    } finally {
+      closeFd(memoryFd);
     }
-    // A snapshot is a valid module. Its memory is in data segments, so it may
-    // be larger than modules usually are (the codec allows up to 4 GiB), and
-    // it is not worth caching: each one is compiled once.
-    const module = await compile(snapshot, {
-      cache: false,
-      limits: { moduleSize: Math.max(DEFAULT_MODULE_SIZE, snapshot.length) },
-    });
-    const program = await Program.#open(module, options, {
-      monotonic: opened.monotonic,
-      buffers: opened.buffers,
-    });
-    if (opened.stack.length > 0) program.#stack = opened.stack;
-    return program;
+  }
+
+  /** Sends a snapshot's memory (a sealed memfd of runs) before the program resumes. */
+  async #restoreMemory(fd: number): Promise<void> {
+    const reply = await this.#session.guard(
+      this.#channel.request(Msg.RESTORE, undefined, { fd, what: "restore the program's memory" }),
+    );
+    if (reply.type !== Msg.OK) {
+      throw new ProtocolError(`Unexpected reply 0x${reply.type.toString(16)} to RESTORE`);
+    }
   }
 
   static async #open(
     module: Module,
     options: ProgramOptions,
-    restored: { monotonic: bigint; buffers: SnapshotBuffers } | undefined,
+    restored: { snapshot: Uint8Array; monotonic: bigint; buffers: SnapshotBuffers } | undefined,
   ): Promise<Program> {
     const storeOptions: StoreOptions = {};
     if (options.memoryLimit !== undefined) storeOptions.memoryLimit = options.memoryLimit;
@@ -228,7 +253,8 @@ export class Program implements AsyncDisposable {
         args: [options.name ?? "program", ...(options.args ?? [])],
         env: Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`),
       };
-      const program = new Program(store, channel, session, module, commandLine);
+      const source = restored?.snapshot ?? moduleBytes(module);
+      const program = new Program(store, channel, session, source, commandLine);
       const flags = (options.debug ? ProgramFlag.DEBUG : 0) | (fs ? ProgramFlag.FS : 0) |
         terminalFlags(options.terminal) | (restored ? ProgramFlag.RESUMED : 0);
       program.#instance = await session.guard(
@@ -340,7 +366,7 @@ export class Program implements AsyncDisposable {
       closeFd(state.fd);
       throw error;
     }
-    return await newSnapshot(moduleBytes(this.#module), state, encodeBuffers(buffers));
+    return await newSnapshot(this.#source, state, encodeBuffers(buffers));
   }
 
   async #run(call: () => Promise<Value[]>): Promise<ProgramResult> {

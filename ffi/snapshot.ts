@@ -190,6 +190,41 @@ export async function openSnapshot(bytes: Uint8Array): Promise<OpenedSnapshot> {
   return decodeOpened(takeBlob(Deno.UnsafePointer.create(out[0]!)));
 }
 
+/**
+ * Internal (ffi/program.ts): openSnapshot() and what restoring needs: the
+ * program module (the snapshot without its memory) and a sealed memfd with
+ * the memory for RESTORE (-1 without memory), which the caller closes.
+ */
+export async function openSnapshotParts(
+  bytes: Uint8Array,
+): Promise<{ opened: OpenedSnapshot; program: Uint8Array; memoryFd: number }> {
+  const symbols = lib();
+  const out = new BigUint64Array(1);
+  const program = new BigUint64Array(1);
+  const fd = new Int32Array([-1]);
+  const err = errorBuffer();
+  const status = await symbols.gate_snapshot_open_parts(
+    bytes as Uint8Array<ArrayBuffer>,
+    BigInt(bytes.length),
+    out,
+    program,
+    fd,
+    err,
+    BigInt(err.length),
+  );
+  if (status !== Status.OK) throw errorFromStatus(status, readMessage(err));
+  try {
+    return {
+      opened: decodeOpened(takeBlob(Deno.UnsafePointer.create(out[0]!))),
+      program: takeBlob(Deno.UnsafePointer.create(program[0]!)),
+      memoryFd: fd[0]!,
+    };
+  } catch (error) {
+    closeFd(fd[0]!);
+    throw error;
+  }
+}
+
 /** Copies a gate_blob's bytes out and frees it. */
 function takeBlob(blob: Deno.PointerValue): Uint8Array {
   const symbols = lib();

@@ -346,6 +346,18 @@ GATE_API int gate_snapshot_open(const uint8_t *snapshot, size_t len, gate_blob *
 				size_t err_len);
 
 /*
+ * gate_snapshot_open() and, for restoring it in an instance process, the
+ * program module in *program (the snapshot without its gate sections and
+ * without the data segments that hold memory: compile it, instantiate it,
+ * then RESTORE and RESUME) and its memory in *memory_fd, a sealed memfd
+ * for RESTORE (-1: the program has no memory; close it with
+ * gate_fd_close()). On failure nothing is left to free.
+ */
+GATE_API int gate_snapshot_open_parts(const uint8_t *snapshot, size_t len, gate_blob **out,
+				      gate_blob **program, int32_t *memory_fd, char *err,
+				      size_t err_len);
+
+/*
  * Describes a snapshot as JSON (native/snapshot/snapshot.h has the shape):
  * writes at most buf_len bytes into buf (not NUL-terminated) and returns
  * the full length, so a caller with too small a buffer calls again with a

@@ -663,6 +663,74 @@ static bool state_to_fd(int fd, const struct gate__state *st, uint64_t *total)
 	return ok && put_fd(fd, total, st->tail, st->tail_len);
 }
 
+/* Reads n bytes at *at of fd into p; false on an error or the end. */
+static bool get_fd(int fd, uint64_t *at, uint8_t *p, uint64_t n)
+{
+	while (n > 0) {
+		ssize_t k = pread(fd, p, n < (1u << 30) ? (size_t)n : (1u << 30), (off_t)*at);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return false;
+		p += k;
+		n -= (uint64_t)k;
+		*at += (uint64_t)k;
+	}
+	return true;
+}
+
+/*
+ * RESTORE (docs/protocol.md): the memory of a snapshot, from a sealed
+ * memfd of runs (u64 offset, u64 length, bytes; (0, 0) ends them) straight
+ * into the program's linear memory, which instantiation made as large as
+ * the snapshot's and zero. Before RESUME; the bytes are untrusted: runs
+ * out of order or out of bounds are refused (memory is then partly
+ * written: the caller closes the instance).
+ */
+static void restore(struct server *s, struct request *rq)
+{
+	struct gate__rt_memory *mem;
+	uint64_t at = 0, end = 0, size;
+
+	if (rq->payload.left != 0 || rq->fd < 0) {
+		reply_error(s, rq, GATE_PROTOCOL, "Cannot restore memory: malformed request");
+		return;
+	}
+	if (s->host == NULL || !s->host->resumed || s->ran) {
+		reply_error(s, rq, GATE_INVALID_ARGUMENT,
+			    "Cannot restore memory: no program started from a snapshot waits for "
+			    "it");
+		return;
+	}
+	mem = gate__store_memory(s->store, s->host->instance, 0);
+	size = mem ? (uint64_t)mem->pages * GATE__PAGE_SIZE : 0;
+	for (;;) {
+		uint64_t hdr[2];
+
+		if (!get_fd(rq->fd, &at, (uint8_t *)hdr, sizeof hdr)) {
+			reply_error(s, rq, GATE_MALFORMED, "Cannot restore memory: truncated");
+			return;
+		}
+		if (hdr[1] == 0)
+			break;
+		if (hdr[0] < end || hdr[0] > size || hdr[1] > size - hdr[0]) {
+			reply_error(s, rq, GATE_MALFORMED,
+				    "Cannot restore memory: a run at %llu of %llu bytes is out of "
+				    "order or beyond %llu bytes of memory",
+				    (unsigned long long)hdr[0], (unsigned long long)hdr[1],
+				    (unsigned long long)size);
+			return;
+		}
+		if (!get_fd(rq->fd, &at, mem->base + hdr[0], hdr[1])) {
+			reply_error(s, rq, GATE_MALFORMED, "Cannot restore memory: truncated");
+			return;
+		}
+		end = hdr[0] + hdr[1];
+	}
+	reply_ok(s, rq, 0);
+}
+
 /* STATE: the state wire, into the memfd that comes with the request, or
  * else as STATE_DATA frames; then OK u64 bytes. */
 static void state(struct server *s, struct request *rq)
@@ -874,6 +942,9 @@ int gate__instance_main(int fd)
 			break;
 		case GATE_MSG_RESUME:
 			resume(&s, &rq);
+			break;
+		case GATE_MSG_RESTORE:
+			restore(&s, &rq);
 			break;
 		case GATE_MSG_INPUT:
 		case GATE_MSG_ACK:

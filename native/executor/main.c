@@ -578,14 +578,17 @@ static void control_frame(const uint8_t *data, size_t len, int fd, bool bad)
 		/* The instance cannot call fcntl under its filter: the seals
 		 * are checked here (docs/protocol.md, "Images"), for a LOAD's
 		 * image and a RESUME's stack alike. */
-		bool sealed = h.type == GATE_MSG_LOAD || h.type == GATE_MSG_RESUME;
+		bool sealed = h.type == GATE_MSG_LOAD || h.type == GATE_MSG_RESUME ||
+			      h.type == GATE_MSG_RESTORE;
 		int seals = sealed && fd >= 0 ? fcntl(fd, F_GET_SEALS) : 0;
 		if (sealed && fd >= 0 &&
 		    (seals < 0 || (seals & GATE_IMAGE_SEALS) != GATE_IMAGE_SEALS)) {
 			send_error(h.instance, h.seq, GATE_PROTOCOL,
 				   h.type == GATE_MSG_LOAD
 					   ? "Cannot load image: descriptor is not a sealed memfd"
-					   : "Cannot resume: descriptor is not a sealed memfd");
+					   : h.type == GATE_MSG_RESUME
+					   ? "Cannot resume: descriptor is not a sealed memfd"
+					   : "Cannot restore memory: descriptor is not a sealed memfd");
 			goto out_close_fd;
 		}
 		forward(in, data, len, fd, &h);

@@ -66,6 +66,7 @@ enum gate_msg {
 	GATE_MSG_FS_REPLY = 0x010a,    /* answers FS: u32 errno, results */
 	GATE_MSG_STATE = 0x010b,       /* -> STATE_DATA*, OK u64 bytes (state wire) */
 	GATE_MSG_RESUME = 0x010c,      /* fd: sealed memfd of a gate.stack payload -> as INVOKE */
+	GATE_MSG_RESTORE = 0x010d,     /* fd: sealed memfd of memory runs -> OK */
 	GATE_MSG_PROBE = 0x017f,       /* test builds only (docs/sandbox.md) */
 
 	GATE_MSG_OK = 0x0180,   /* I->D: reply payload as above */

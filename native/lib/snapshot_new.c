@@ -17,6 +17,7 @@
 #include "../snapshot/snapshot_internal.h"
 #include "../wasm/leb128.h"
 #include "error.h"
+#include "snapshot_restore.h"
 #include "state_wire.h"
 
 struct gate_blob {
@@ -438,6 +439,35 @@ static void put32(struct gate__sbuf *b, uint32_t v)
 GATE_API int gate_snapshot_open(const uint8_t *snapshot, size_t len, gate_blob **out, char *err,
 				size_t err_len)
 {
+	return gate_snapshot_open_parts(snapshot, len, out, NULL, NULL, err, err_len);
+}
+
+/* The program module and the memory memfd of a decoded snapshot. */
+static int restore_parts(const uint8_t *snapshot, size_t len, const struct gate_snapshot *st,
+			 gate_blob **program, int32_t *memory_fd, char *err, size_t err_len)
+{
+	uint8_t *p;
+	size_t n;
+	int ret;
+
+	ret = gate__snapshot_program(snapshot, len, st->ndata, &p, &n, err, err_len);
+	if (ret)
+		return ret;
+	ret = blob_wrap(p, n, program, "restore", err, err_len);
+	if (ret)
+		return ret;
+	ret = gate__snapshot_memory_fd(st->memory, st->memory_len, memory_fd, err, err_len);
+	if (ret) {
+		gate_blob_free(*program);
+		*program = NULL;
+	}
+	return ret;
+}
+
+GATE_API int gate_snapshot_open_parts(const uint8_t *snapshot, size_t len, gate_blob **out,
+				      gate_blob **program, int32_t *memory_fd, char *err,
+				      size_t err_len)
+{
 	struct gate_snapshot st;
 	struct gate__ssec *secs = NULL;
 	struct gate__sbuf b = { 0 };
@@ -477,7 +507,21 @@ GATE_API int gate_snapshot_open(const uint8_t *snapshot, size_t len, gate_blob *
 		ret = gate__errorf(err, err_len, GATE_OUT_OF_MEMORY, "Cannot decode snapshot: out of memory");
 		goto out_free;
 	}
+	if (program != NULL && memory_fd != NULL) {
+		ret = restore_parts(snapshot, len, &st, program, memory_fd, err, err_len);
+		if (ret) {
+			gate__sbuf_free(&b);
+			goto out_free;
+		}
+	}
 	ret = blob_wrap(b.p, b.n, out, "decode", err, err_len);
+	if (ret && program != NULL && memory_fd != NULL) {
+		gate_blob_free(*program);
+		*program = NULL;
+		if (*memory_fd >= 0)
+			close(*memory_fd);
+		*memory_fd = -1;
+	}
 out_free:
 	free(secs);
 	gate_snapshot_free(&st);

@@ -1,0 +1,32 @@
+/*
+ * The parts of a snapshot that Program.restore() sends apart
+ * (snapshot_restore.c): libgate-internal.
+ */
+#ifndef GATE_LIB_SNAPSHOT_RESTORE_H
+#define GATE_LIB_SNAPSHOT_RESTORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Most runs of memory in a RESTORE memfd, as in the state wire. */
+#define GATE_RESTORE_MAX_RUNS 65536
+
+/*
+ * The program module of a valid snapshot snap[0..len): the snapshot without
+ * its gate sections and without the data segments that hold memory (the
+ * data section keeps the program's ndata segments, the data count says
+ * ndata). *out is malloc'd. GATE_MALFORMED or GATE_OUT_OF_MEMORY with a
+ * message.
+ */
+int gate__snapshot_program(const uint8_t *snap, size_t len, uint32_t ndata, uint8_t **out,
+			   size_t *out_len, char *err, size_t err_len);
+
+/*
+ * A sealed memfd with the non-zero runs of mem[0..len) in the state wire's
+ * run format (u64 offset, u64 length, bytes; a (0, 0) header ends them), or
+ * -1 in *fd for no memory. GATE_IO or GATE_OUT_OF_MEMORY with a message.
+ */
+int gate__snapshot_memory_fd(const uint8_t *mem, uint64_t len, int32_t *fd, char *err,
+			     size_t err_len);
+
+#endif
