@@ -31,6 +31,16 @@ void gate__sbuf_s32(struct gate__sbuf *b, int32_t v); /* signed LEB128 */
 void gate__sbuf_s64(struct gate__sbuf *b, int64_t v);
 void gate__sbuf_free(struct gate__sbuf *b);
 
+/*
+ * Asks for huge pages for a large block that is about to be written (the
+ * encoder's output, the decoder's memory): a page fault costs microseconds
+ * on a virtual machine, 512 times fewer of them matter. Only libgate runs
+ * the encoder and the decoder (the instance process, whose filter has no
+ * madvise, never does); glibc maps large blocks on their own and free()
+ * unmaps them whatever their page size.
+ */
+void gate__sadvise_huge(void *p, size_t n);
+
 /* Writes v as unsigned LEB128 at p; returns the bytes written (<= 10). */
 size_t gate__leb_put_u64(uint8_t *p, uint64_t v);
 size_t gate__leb_put_s64(uint8_t *p, int64_t v);

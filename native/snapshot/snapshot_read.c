@@ -219,6 +219,7 @@ static int get_data(struct dec *d)
 		mem = calloc(out->memory_len ? out->memory_len : 1, 1);
 		if (mem == NULL)
 			return oom(d);
+		gate__sadvise_huge(mem, out->memory_len);
 		out->memory = mem;
 	}
 	out->ndata = d->h.ndata;

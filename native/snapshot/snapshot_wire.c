@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "../lib/error.h"
 #include "../rt/rt.h"
@@ -293,4 +294,13 @@ int gate__shead_get(const uint8_t *p, size_t len, struct gate__shead *out, char 
 				    "fields",
 				    gate__left(&r));
 	return 0;
+}
+
+void gate__sadvise_huge(void *p, size_t n)
+{
+	uintptr_t lo = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
+	uintptr_t hi = ((uintptr_t)p + n) & ~(uintptr_t)4095;
+
+	if (n >= (4u << 20) && hi > lo)
+		madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
 }

@@ -17,23 +17,6 @@
 #include "../wasm/leb128.h"
 #include "snapshot_internal.h"
 
-#include <sys/mman.h>
-
-/*
- * The output is written once, start to end: huge pages spare it a page
- * fault per 4 KiB, which costs microseconds on a virtual machine. Only
- * libgate encodes (the instance process, whose filter has no madvise,
- * never does); glibc maps large blocks on their own, and free() unmaps
- * them whatever their page size.
- */
-static void advise_huge(void *p, size_t n)
-{
-	uintptr_t lo = ((uintptr_t)p + 4095) & ~(uintptr_t)4095, hi = ((uintptr_t)p + n) & ~(uintptr_t)4095;
-
-	if (n >= (4u << 20) && hi > lo)
-		madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
-}
-
 #define PAGE 65536u
 #define MAX_PAGES 65536u
 
@@ -759,7 +742,7 @@ static int assemble(struct enc *e, uint8_t **out, size_t *out_len)
 	buf = malloc(total);
 	if (buf == NULL)
 		return oom(e);
-	advise_huge(buf, total);
+	gate__sadvise_huge(buf, total);
 	p = buf;
 	for (uint32_t i = 0; i < e->npieces; i++) {
 		const struct piece *c = &e->pieces[i];
