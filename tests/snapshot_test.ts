@@ -10,11 +10,10 @@ import {
   describeSnapshot,
   type Module,
   Program,
-  type ProgramResult,
   snapshotId,
-  type Value,
 } from "../mod.ts";
 import { wat } from "./_wat.ts";
+import { BASE_SEED, type Job, random, runFor, runJob } from "./_snapshot_run.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const CACHE = `${ROOT}.cache/snapshot_test/`;
@@ -67,98 +66,6 @@ const SPIN = `(module
       (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
     (local.get $h)
     (local.get $f)))`;
-
-/** mulberry32: a small seeded PRNG, so a failing run's delays can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const BASE_SEED = Number(Deno.env.get("GATE_SNAPSHOT_SEED") ?? Date.now() % 1_000_000);
-
-/** What to run: the module, its arguments, and the function (default _start). */
-interface Job {
-  name: string;
-  module: Module;
-  args?: string[];
-  fn?: string;
-  fnArgs?: Value[];
-  /** The longest random delay before a suspend, in ms. */
-  maxDelay: number;
-}
-
-interface Outcome {
-  output: string;
-  exitCode: number;
-  results: Value[];
-  /** Runs that ended suspended. */
-  points: number;
-  /** The delays used, in ms, for the failure message. */
-  delays: number[];
-}
-
-/** Runs with a suspend requested after `delay` ms (never, when undefined). */
-async function runFor(
-  program: Program,
-  run: () => Promise<ProgramResult>,
-  delay: number | undefined,
-): Promise<ProgramResult> {
-  const timer = delay === undefined ? undefined : setTimeout(() => program.suspend(), delay);
-  try {
-    return await run();
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/**
- * Runs a job; with a seed, suspends it after random delays, and continues
- * each snapshot in a new Program (a new instance process) until it ends.
- */
-async function runJob(job: Job, seed?: number): Promise<Outcome> {
-  const next = seed === undefined ? undefined : random(seed);
-  const origin = bufferOrigin();
-  const delays: number[] = [];
-  const delay = () => {
-    if (next === undefined) return undefined;
-    const ms = Math.floor(next() * (job.maxDelay + 1));
-    delays.push(ms);
-    return ms;
-  };
-  let program = await Program.start(job.module, { name: job.name, args: job.args ?? [], origin });
-  let points = 0;
-  try {
-    let result = await runFor(program, () => program.run(job.fn, job.fnArgs), delay());
-    while (result.suspended) {
-      points++;
-      assertEquals({ exitCode: result.exitCode, results: result.results }, {
-        exitCode: 0,
-        results: [],
-      });
-      if (points > 5000) throw new Error(`${job.name}: no end after ${points} suspensions`);
-      const snapshot = await program.snapshot();
-      await program.close();
-      program = await Program.restore(snapshot, { origin });
-      const resumed = program;
-      result = await runFor(resumed, () => resumed.resume(), delay());
-    }
-    return {
-      output: text.decode(origin.output),
-      exitCode: result.exitCode,
-      results: result.results,
-      points,
-      delays,
-    };
-  } finally {
-    await program.close();
-  }
-}
 
 Deno.test("Program.restore() continues programs suspended at random times, 1,000 times and more", async () => {
   const [ticker, crunch, spin] = await Promise.all([

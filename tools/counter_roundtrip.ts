@@ -25,7 +25,15 @@ const text = new TextDecoder();
 
 function gate(cwd: string, args: string[]): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-ffi", "--allow-read", "--allow-env", `--allow-write=${cwd}`, CLI, ...args],
+    args: [
+      "run",
+      "--allow-ffi",
+      "--allow-read",
+      "--allow-env",
+      `--allow-write=${cwd}`,
+      CLI,
+      ...args,
+    ],
     cwd,
     env: { GATE_CACHE_DIR: `${cwd}/image-cache/`, NO_COLOR: "1" },
     stdin: "null",
