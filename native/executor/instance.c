@@ -629,21 +629,28 @@ static void stage(struct server *s, const struct request *rq, struct stager *g, 
 	}
 }
 
-/* Writes p[0..n) at *at in fd; false on an error or a full disk. */
-static bool put_fd(int fd, uint64_t *at, const uint8_t *p, uint64_t n)
+/* Reads (or with write, writes) n bytes at *at of fd, advancing *at;
+ * false on an error, the end of the file or a full disk. */
+static bool fd_io(int fd, uint64_t *at, uint8_t *p, uint64_t n, bool write)
 {
 	while (n > 0) {
-		ssize_t k = pwrite(fd, p, n < (1u << 30) ? (size_t)n : (1u << 30), (off_t)*at);
+		size_t k = n < (1u << 30) ? (size_t)n : (1u << 30);
+		ssize_t done = write ? pwrite(fd, p, k, (off_t)*at) : pread(fd, p, k, (off_t)*at);
 
-		if (k < 0 && errno == EINTR)
+		if (done < 0 && errno == EINTR)
 			continue;
-		if (k <= 0)
+		if (done <= 0)
 			return false;
-		p += k;
-		n -= (uint64_t)k;
-		*at += (uint64_t)k;
+		p += done;
+		n -= (uint64_t)done;
+		*at += (uint64_t)done;
 	}
 	return true;
+}
+
+static bool put_fd(int fd, uint64_t *at, const uint8_t *p, uint64_t n)
+{
+	return fd_io(fd, at, (uint8_t *)p, n, true);
 }
 
 /* The state wire into the request's memfd: memory goes from linear memory
@@ -661,23 +668,6 @@ static bool state_to_fd(int fd, const struct gate__state *st, uint64_t *total)
 		     put_fd(fd, total, st->mem + at, end - at);
 	}
 	return ok && put_fd(fd, total, st->tail, st->tail_len);
-}
-
-/* Reads n bytes at *at of fd into p; false on an error or the end. */
-static bool get_fd(int fd, uint64_t *at, uint8_t *p, uint64_t n)
-{
-	while (n > 0) {
-		ssize_t k = pread(fd, p, n < (1u << 30) ? (size_t)n : (1u << 30), (off_t)*at);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return false;
-		p += k;
-		n -= (uint64_t)k;
-		*at += (uint64_t)k;
-	}
-	return true;
 }
 
 /*
@@ -708,7 +698,7 @@ static void restore(struct server *s, struct request *rq)
 	for (;;) {
 		uint64_t hdr[2];
 
-		if (!get_fd(rq->fd, &at, (uint8_t *)hdr, sizeof hdr)) {
+		if (!fd_io(rq->fd, &at, (uint8_t *)hdr, sizeof hdr, false)) {
 			reply_error(s, rq, GATE_MALFORMED, "Cannot restore memory: truncated");
 			return;
 		}
@@ -722,7 +712,7 @@ static void restore(struct server *s, struct request *rq)
 				    (unsigned long long)size);
 			return;
 		}
-		if (!get_fd(rq->fd, &at, mem->base + hdr[0], hdr[1])) {
+		if (!fd_io(rq->fd, &at, mem->base + hdr[0], hdr[1], false)) {
 			reply_error(s, rq, GATE_MALFORMED, "Cannot restore memory: truncated");
 			return;
 		}
