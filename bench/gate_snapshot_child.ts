@@ -29,14 +29,13 @@
 
 import { compile, describeSnapshot, type Module, Program } from "../mod.ts";
 import { closeExecutor } from "../ffi/_executor.ts";
+import { PAGE, snapshotModule } from "./snapshot_program.ts";
 import {
   type GateSnapshotSamples,
-  PAGE,
   type SizeSamples,
-  snapshotModule,
   type SnapshotPlan,
   type TouchedSamples,
-} from "./snapshot_bench.ts";
+} from "./snapshot_samples.ts";
 
 const MiB = 2 ** 20;
 /** Trials not counted: the first runs pay for JIT warm-up in Deno. */

@@ -80,12 +80,9 @@ import {
 } from "./density_bench.ts";
 import { anchorChartSections, limitFractions } from "./limit_figures.ts";
 import { buildProgram } from "./wasm_programs.ts";
-import {
-  benchSnapshot,
-  formatSnapshotReport,
-  snapshotEngines,
-  snapshotPlan,
-} from "./snapshot_bench.ts";
+import { benchSnapshot, snapshotEngines } from "./snapshot_bench.ts";
+import { formatSnapshotReport } from "./snapshot_report.ts";
+import { snapshotPlan } from "./snapshot_samples.ts";
 
 const SECTIONS = [
   "limits",

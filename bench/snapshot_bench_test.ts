@@ -1,18 +1,15 @@
 import { assert, assertEquals, assertThrows } from "../tests/_assert.ts";
+import { analyzeSnapshot } from "./snapshot_analysis.ts";
+import { benchSnapshot, snapshotEngines } from "./snapshot_bench.ts";
+import { PAGE, snapshotModule } from "./snapshot_program.ts";
+import { formatSnapshotReport } from "./snapshot_report.ts";
 import {
-  analyzeSnapshot,
-  benchSnapshot,
-  fitLine,
-  formatSnapshotReport,
   type GateSnapshotSamples,
-  memoryLabel,
-  PAGE,
   parseGateSamples,
-  snapshotEngines,
-  snapshotModule,
   type SnapshotPlan,
   snapshotPlan,
-} from "./snapshot_bench.ts";
+} from "./snapshot_samples.ts";
+import { fitLine, memoryLabel } from "./snapshot_sizes.ts";
 
 const MiB = 2 ** 20;
 
