@@ -50,8 +50,14 @@ export class Session {
   readonly #stopped: Promise<void>;
   #stop: () => void = () => {};
   readonly #in: Promise<void>[] = [Promise.resolve(), Promise.resolve()];
-  /** Input read beyond a PULL's count, per stream. */
-  readonly #leftover: (Uint8Array | null)[] = [null, null];
+  /**
+   * Stdin read from the origin and not delivered (beyond a PULL's count,
+   * arrived after the suspension, or restored from a snapshot): read first,
+   * by the program's stdin and by the origin service alike.
+   */
+  #stdinKept: Uint8Array | null = null;
+  /** The last read of the origin, settled (a snapshot waits for it). */
+  #stdinRead: Promise<void> = Promise.resolve();
   #stdinEnded = false;
   /**
    * The program was suspended: input that arrives for its outstanding pulls
@@ -75,7 +81,7 @@ export class Session {
     this.#debug = options.debug?.getWriter();
     const hostOptions: ConstructorParameters<typeof PacketHost>[0] = {
       services: options.services ?? defaultServices(),
-      origin: this.#origin,
+      origin: this.#serviceOrigin(),
       onViolation: (message) => this.#violate(message),
     };
     if (options.principal !== undefined) hostOptions.principal = options.principal;
@@ -84,7 +90,7 @@ export class Session {
     if (packets !== undefined) hostOptions.state = packets.state;
     this.#packets = new PacketHost(hostOptions);
     if (restored !== undefined && restored.input.length > 0) {
-      this.#leftover[Stream.STDIO] = restored.input;
+      this.#stdinKept = restored.input;
     }
     if (restored !== undefined && restored.output.length > 0) {
       // Output the program wrote before its snapshot and nobody took: first.
@@ -136,9 +142,13 @@ export class Session {
     // what it returns was taken from the origin for the program, so it goes
     // into the snapshot (the session is frozen: kept, not sent) and must not
     // be lost. Until the origin answers (data or end), this waits, or for
-    // inputTimeout ms: a read that ends later keeps its bytes (#leftover)
-    // for the next snapshot.
-    await settledWithin(this.#in[Stream.STDIO]!, inputTimeout);
+    // inputTimeout ms: a read that ends later keeps its bytes (#stdinKept)
+    // for the next snapshot. The origin service's reads are the same.
+    await settledWithin(Promise.all([this.#in[Stream.STDIO], this.#stdinRead]), inputTimeout);
+    // A packet read in progress ends now; bytes one returned after the
+    // suspension went back to the packet host (#pull), which keeps them.
+    this.#packets.cancelReads();
+    await this.#in[Stream.PACKETS];
     this.#packetState ??= this.#packets.suspend();
     const packets = await this.#packetState;
     const services: ServiceState[] = [];
@@ -146,7 +156,7 @@ export class Session {
       services.push({ name: PACKET_HOST_ENTRY, state: packets });
     }
     return {
-      input: this.#leftover[Stream.STDIO] ?? new Uint8Array(0),
+      input: this.#stdinKept ?? new Uint8Array(0),
       output: new Uint8Array(0), // run() handed all output on before it resolved
       services,
     };
@@ -262,28 +272,65 @@ export class Session {
     const { stream, max } = decodePull(payload);
     if (stream !== Stream.PACKETS && stream !== Stream.STDIO) throw new RangeError("bad PULL");
     this.#in[stream] = this.#in[stream]!.then(async () => {
-      let data = this.#leftover[stream] ?? null;
-      this.#leftover[stream] = null;
-      if (data === null) {
-        if (stream === Stream.PACKETS) data = await this.#packets.read(max);
-        else if (this.#stdinEnded) data = new Uint8Array(0);
-        else {
-          data = await this.#origin.read(max) ?? new Uint8Array(0);
-          if (data.length === 0) this.#stdinEnded = true;
-        }
+      let data: Uint8Array;
+      if (stream === Stream.PACKETS) {
+        if (this.#frozen) return; // the packet host keeps them
+        data = await this.#packets.read(max);
+      } else if (this.#stdinEnded && this.#stdinKept === null) {
+        data = new Uint8Array(0);
+      } else {
+        data = await this.#readStdin(max) ?? new Uint8Array(0);
+        if (data.length === 0) this.#stdinEnded = true;
       }
       if (this.#frozen) {
-        // Suspended while it waited: stdin bytes go into the snapshot
-        // instead. (Packets read now are lost: see docs/api.md.)
-        if (stream === Stream.STDIO && data.length > 0) this.#leftover[stream] = data;
+        // Suspended while it waited: the bytes go into the snapshot instead,
+        // stdin's kept here, packets back into the packet host's stream.
+        if (stream === Stream.STDIO) this.#keepStdin(data);
+        else this.#packets.unread(data);
         return;
       }
       if (data.length > max) {
-        this.#leftover[stream] = data.subarray(max);
+        this.#keepStdin(data.subarray(max));
         data = data.subarray(0, max);
       }
       this.#channel.post(Msg.INPUT, encodeStreamData(stream, data));
     }).catch((error) => this.#fail(INPUT_NAMES[stream]!, error));
+  }
+
+  /** Reads 1..max bytes of stdin (null at its end): kept bytes first. */
+  #readStdin(max: number): Promise<Uint8Array | null> {
+    const kept = this.#stdinKept;
+    if (kept !== null) {
+      this.#stdinKept = kept.length > max ? kept.subarray(max) : null;
+      return Promise.resolve(kept.subarray(0, max));
+    }
+    const read = this.#origin.read(max);
+    this.#stdinRead = read.then(() => {}, () => {});
+    return read;
+  }
+
+  /** Puts stdin bytes back in front of the stream (they were read first). */
+  #keepStdin(data: Uint8Array): void {
+    if (data.length === 0) return;
+    const kept = this.#stdinKept;
+    this.#stdinKept = kept === null ? data : concat(data, kept);
+  }
+
+  /**
+   * The origin as the origin service sees it: stdin through #readStdin, and
+   * bytes it read but could not deliver (the program was suspended) kept
+   * for the snapshot. Once frozen it starts no reads: they could not reach
+   * the program, and their bytes belong to the next run.
+   */
+  #serviceOrigin(): Origin {
+    const origin = this.#origin;
+    const service: Origin = {
+      read: (max) => this.#frozen ? new Promise(() => {}) : this.#readStdin(max),
+      write: (bytes) => origin.write(bytes),
+      unread: (bytes) => this.#keepStdin(bytes),
+    };
+    if (origin.closeWrite) service.closeWrite = () => origin.closeWrite!();
+    return service;
   }
 
   #fsCall(payload: Uint8Array): void {
@@ -317,6 +364,13 @@ async function settledWithin(promise: Promise<unknown>, ms: number): Promise<voi
   } finally {
     clearTimeout(timer);
   }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -214,11 +214,59 @@ Deno.test("origin accepts one stream per connection and saves waiting accepts", 
   await p.send(0, Domain.CALL);
   assertEquals(await p.drain(), []);
   const state = await p.host.suspend();
-  const q = new Program({ services: [originService()], origin: bufferOrigin(text("x")), state });
+  // Restored without an origin: the stream drains (EOF data, FLOW 0) and the
+  // waiting accept waits on.
+  const q = new Program({ services: [originService()], state });
   const got = await q.drain();
-  // Discovery INFO; the restored stream drains (EOF data, FLOW 0); the waiting accept gets stream 1.
-  assertEquals(got.map((x) => [x.code, x.domain]), [[-1, 1], [0, 3], [0, 2], [0, 0], [0, 2]]);
+  assertEquals(got.map((x) => [x.code, x.domain]), [[-1, 1], [0, 3], [0, 2]]);
   assertEquals(decodeData(got[1]!.payload), { id: 0, note: 0, data: new Uint8Array(0) });
-  assertEquals(new DataView(got[3]!.payload.buffer).getInt32(0, true), 1);
+  assertEquals(decodeFlow(got[2]!.payload), [{ id: 0, value: 0 }]);
   await q.close();
+});
+
+Deno.test("origin continues a restored stream on the new origin, flow credit kept both ways", async () => {
+  const p = new Program({ services: [originService()], origin: bufferOrigin() });
+  const id = await acceptOrigin(p);
+  await p.send(0, Domain.FLOW, encodeFlow([{ id, value: 5 }])); // the old origin is at its end
+  await p.drain();
+  const q0 = new Program({ services: [originService()], origin: bufferOrigin(text("0123456789")) });
+  const qid = await acceptOrigin(q0);
+  await q0.send(0, Domain.FLOW, encodeFlow([{ id: qid, value: 4 }]));
+  await q0.send(0, Domain.DATA, encodeData(qid, 0, text("out")));
+  await q0.drain(); // data "0123", the FLOW for "out"
+  const state = await q0.host.suspend();
+  assertEquals(p.violations, []);
+  await p.close();
+
+  const origin = bufferOrigin(text("abcdefgh"));
+  const q = new Program({ services: [originService()], origin, state });
+  // No drain: the stream goes on; its grant was used up, so nothing comes yet.
+  const first = await q.drain();
+  assertEquals(first.map((x) => [x.code, x.domain]), [[-1, 1]]);
+  await q.send(0, Domain.FLOW, encodeFlow([{ id: qid, value: 3 }]));
+  const data = (await q.drain()).map((x) => decodeData(x.payload));
+  assertEquals(data, [{ id: qid, note: 0, data: text("abc") }]);
+  // Writing goes on too: to the new origin, and the credit comes back.
+  await q.send(0, Domain.DATA, encodeData(qid, 0, text("more")));
+  assertEquals(q.violations, []);
+  assertEquals(new TextDecoder().decode(origin.output), "more");
+  assertEquals((await q.drain()).map((x) => decodeFlow(x.payload)), [[{ id: qid, value: 4 }]]);
+  await q.close();
+});
+
+Deno.test("origin gives back bytes it read after a suspension", async () => {
+  let release: (bytes: Uint8Array) => void = () => {};
+  const kept: Uint8Array[] = [];
+  const origin = {
+    read: () => new Promise<Uint8Array | null>((resolve) => release = resolve),
+    write: () => Promise.resolve(),
+    unread: (bytes: Uint8Array) => void kept.push(bytes),
+  };
+  const p = new Program({ services: [originService()], origin });
+  const id = await acceptOrigin(p);
+  await p.send(0, Domain.FLOW, encodeFlow([{ id, value: 10 }])); // a read starts
+  await p.host.suspend();
+  release(text("late"));
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assertEquals(kept, [text("late")]);
 });

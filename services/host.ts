@@ -147,6 +147,29 @@ export class PacketHost {
     return new Promise((resolve) => this.#readers.push({ max, resolve }));
   }
 
+  /**
+   * Puts bytes that `read` returned back at the front of the stream towards
+   * the program, for a reader that could not deliver them (the program was
+   * suspended): `suspend()` then keeps them. Ignored once closed.
+   */
+  unread(bytes: Uint8Array): void {
+    if (this.#closed || bytes.length === 0) return;
+    if (this.#outOffset > 0) {
+      this.#out[0] = this.#out[0]!.subarray(this.#outOffset);
+      this.#outOffset = 0;
+    }
+    this.#out.unshift(bytes.slice());
+    this.#wake();
+  }
+
+  /**
+   * Ends the pending reads with an empty array, for a reader that is going
+   * away; the stream keeps its bytes for later reads or `suspend()`.
+   */
+  cancelReads(): void {
+    for (const r of this.#readers.splice(0)) r.resolve(new Uint8Array(0));
+  }
+
   /** Number of bytes queued towards the program and not yet read. */
   get buffered(): number {
     return this.#out.reduce((n, b) => n + b.length, 0) - this.#outOffset;

@@ -203,6 +203,22 @@ Deno.test("PacketHost.read() splits packets at max and waits for data", async ()
   assertEquals((await late).length, 0);
 });
 
+Deno.test("PacketHost.unread() puts bytes back in front; cancelReads() ends reads, not the stream", async () => {
+  const host = new PacketHost({ services: defaultServices(), onViolation: () => {} });
+  const pending = host.read(100);
+  host.cancelReads();
+  assertEquals((await pending).length, 0);
+  await host.write(wire(encodePacket(-1, Domain.CALL, bytes(0, 0))));
+  const first = await host.read(5);
+  const second = await host.read(3);
+  host.unread(second); // a reader could not deliver them
+  host.unread(first);
+  const all = await host.read(100);
+  assertEquals(all.length, 16);
+  assertEquals(Array.from(all.subarray(0, 8)), [...first, ...second]);
+  await host.close();
+});
+
 Deno.test("PacketHost.suspend() saves services, sessions and unread output", async () => {
   const p = new Program({ services: [counter("example.org/counter")] });
   await p.discover(["nope", "example.org/counter"]);

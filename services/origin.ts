@@ -15,8 +15,13 @@
  *   output; the service answers with FLOW `{id, 0}`.
  *
  * Saved state: zigzag varint accepting, then (if there are streams) varint
- * count + (varint id + u8 flags: 1 reading, 2 writing)*. Restored streams
- * have no connection: they drain (EOF data, FLOW 0) on resume.
+ * count + (varint id + u8 flags: 1 reading, 2 writing, 4 connected, then
+ * varint granted + varint writable)*. A connected stream (the one that had
+ * the origin) continues on the restored instance's origin, with its flow
+ * credit both ways, so `gate resume` carries on with stdio wired as before;
+ * other restored streams, or any when the restored instance has no origin,
+ * drain (EOF data, FLOW 0) on resume. Bytes a read returned after the
+ * suspension go back to the origin (`unread`), so the snapshot keeps them.
  *
  * @module
  */
@@ -125,7 +130,11 @@ class _OriginSession implements ServiceSession {
       _putVarint(out, live.length);
       for (const s of live) {
         _putVarint(out, s.id);
-        out.push((s.reading ? 1 : 0) | (s.writing ? 2 : 0));
+        out.push((s.reading ? 1 : 0) | (s.writing ? 2 : 0) | (this.#connected ? 4 : 0));
+        if (this.#connected) {
+          _putVarint(out, s.granted);
+          _putVarint(out, s.writable);
+        }
       }
     }
     return new Uint8Array(out);
@@ -164,7 +173,11 @@ class _OriginSession implements ServiceSession {
           continue;
         }
         const chunk = await origin.read(Math.min(s.granted, _MAX_DATA));
-        if (!s.reading || this.#context.signal.aborted) break; // input read after a stop is dropped
+        if (!s.reading || this.#context.signal.aborted) {
+          // Read after a stop (a suspension): the origin keeps the bytes.
+          if (chunk !== null) origin.unread?.(chunk);
+          break;
+        }
         if (chunk === null) {
           s.reading = false;
           this.#context.send("data", encodeData(s.id, 0, new Uint8Array(0)));
@@ -184,6 +197,7 @@ class _OriginSession implements ServiceSession {
 
   #restore(state: Uint8Array): void {
     const at = { i: 0 };
+    const resume: _Stream[] = [];
     this.#accepting = _getVarint(state, at);
     if (this.#accepting < 0) throw new RangeError("Origin state has a negative accept count");
     if (at.i < state.length) {
@@ -193,8 +207,26 @@ class _OriginSession implements ServiceSession {
         const flags = state[at.i++];
         if (flags === undefined) throw new RangeError("Origin state is truncated");
         if (this.#streams.has(id)) throw new RangeError(`Origin state has stream ${id} twice`);
+        if (flags > 7) throw new RangeError(`Origin state has stream flags ${flags}`);
         const s = new _Stream(id);
         this.#streams.set(id, s);
+        if (flags & 4) {
+          s.granted = _getVarint(state, at);
+          s.writable = _getVarint(state, at);
+          if (
+            s.granted < 0 || s.granted > MAX_FLOW || s.writable < 0 || s.writable > ORIGIN_WINDOW
+          ) {
+            throw new RangeError(`Origin state has stream ${id} with bad flow credit`);
+          }
+        }
+        if ((flags & 4) && this.#context.origin !== undefined && !this.#connected) {
+          // The stream continues on this instance's origin.
+          this.#connected = true;
+          s.reading = (flags & 1) !== 0;
+          s.writing = (flags & 2) !== 0;
+          resume.push(s);
+          continue;
+        }
         // No connection after resume: the stream drains.
         if (flags & 1) this.#context.send("data", encodeData(id, 0, new Uint8Array(0)));
         if (flags & 2) this.#context.send("flow", encodeFlow([{ id, value: 0 }]));
@@ -203,6 +235,7 @@ class _OriginSession implements ServiceSession {
       }
     }
     if (at.i !== state.length) throw new RangeError("Origin state has trailing bytes");
+    for (const s of resume) if (s.reading && s.granted > 0) void this.#pump(s);
     this.#accept();
   }
 }

@@ -26,6 +26,11 @@ export interface Origin {
   /** Ends the output direction (the caller sees end of stream). Idempotent. */
   closeWrite?(): Promise<void>;
   /**
+   * Takes back bytes a read returned that could not be delivered (the
+   * program was suspended): the next read, or a snapshot, gets them first.
+   */
+  unread?(bytes: Uint8Array): void;
+  /**
    * Stops using the stream: pending and later reads resolve with `null`, and
    * the underlying reader and writer are released. Idempotent.
    */

@@ -467,8 +467,10 @@ static void invoke(struct server *s, struct request *rq)
 	}
 	memset(&trap, 0, sizeof trap);
 	s->err[0] = 0;
-	if (s->host) /* a program's frames carry this request's seq */
+	if (s->host) { /* a program's frames carry this request's seq */
 		gate__host_serving(s->host, rq->h.instance, rq->h.seq);
+		s->host->wait_call = GATE_HOST_WAIT_NONE; /* a new call retries nothing */
+	}
 	status = gate__store_invoke(s->store, func, args, n, results, nr, &trap, s->err,
 				    sizeof s->err);
 	run_reply(s, rq, status, &trap, results, nr, rtypes);
@@ -670,13 +672,49 @@ static bool state_to_fd(int fd, const struct gate__state *st, uint64_t *total)
 	return ok && put_fd(fd, total, st->tail, st->tail_len);
 }
 
+/* RESTORE's host state after the runs: u32 length, then a gate.host entry
+ * (host_state.h; length 0: none). Its packet input goes straight into the
+ * packet stream's buffer. */
+static bool restore_host(struct server *s, struct request *rq, uint64_t *at)
+{
+	struct gate__inbuf *b = &s->host->in[GATE_STREAM_PACKETS];
+	struct gate_host_state hs;
+	uint8_t fixed[GATE_HOST_STATE_FIXED];
+	const char *why;
+	uint32_t len;
+
+	if (!fd_io(rq->fd, at, (uint8_t *)&len, 4, false) ||
+	    (len && !fd_io(rq->fd, at, fixed, sizeof fixed, false))) {
+		reply_error(s, rq, GATE_MALFORMED, "Cannot restore memory: truncated");
+		return false;
+	}
+	if (len == 0)
+		return true;
+	why = len < GATE_HOST_STATE_FIXED || len - GATE_HOST_STATE_FIXED > GATE_STREAM_CHUNK
+		      ? "bad length"
+		      : gate_host_state_get(fixed, sizeof fixed, &hs);
+	if (why == NULL) {
+		hs.input = b->data; /* read in place: the buffer is empty before RESUME */
+		hs.input_len = len - GATE_HOST_STATE_FIXED;
+		if (!fd_io(rq->fd, at, b->data, hs.input_len, false))
+			why = "truncated";
+	}
+	if (why == NULL)
+		why = gate__host_load(s->host, &hs);
+	if (why != NULL) {
+		reply_error(s, rq, GATE_MALFORMED, "Cannot restore the host state: %s", why);
+		return false;
+	}
+	return true;
+}
+
 /*
  * RESTORE (docs/protocol.md): the memory of a snapshot, from a sealed
  * memfd of runs (u64 offset, u64 length, bytes; (0, 0) ends them) straight
  * into the program's linear memory, which instantiation made as large as
- * the snapshot's and zero. Before RESUME; the bytes are untrusted: runs
- * out of order or out of bounds are refused (memory is then partly
- * written: the caller closes the instance).
+ * the snapshot's and zero, then the host state (restore_host). Before
+ * RESUME; the bytes are untrusted: runs out of order or out of bounds are
+ * refused (memory is then partly written: the caller closes the instance).
  */
 static void restore(struct server *s, struct request *rq)
 {
@@ -718,6 +756,8 @@ static void restore(struct server *s, struct request *rq)
 		}
 		end = hdr[0] + hdr[1];
 	}
+	if (!restore_host(s, rq, &at))
+		return;
 	reply_ok(s, rq, 0);
 }
 
@@ -726,6 +766,7 @@ static void restore(struct server *s, struct request *rq)
 static void state(struct server *s, struct request *rq)
 {
 	struct gate__outcome none = { 0 };
+	struct gate_host_state hs = { 0 };
 	struct gate__state st;
 	struct stager g = { 0, 0 };
 	const uint8_t *input = NULL;
@@ -758,10 +799,11 @@ static void state(struct server *s, struct request *rq)
 
 		input = b->data + b->head;
 		input_len = b->len - b->head;
+		gate__host_save(s->host, &hs);
 	}
 	s->err[0] = 0;
 	status = gate__state_build(s->store, s->host->instance, s->ran ? &s->outcome : &none, input,
-				   input_len, &st, s->err, sizeof s->err);
+				   input_len, &hs, &st, s->err, sizeof s->err);
 	if (status != GATE_OK) {
 		reply_status(s, rq, status);
 		return;

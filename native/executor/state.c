@@ -34,8 +34,8 @@ static bool portable(struct gate__store *s, uint32_t instance, uint8_t type, uin
 }
 
 int gate__state_build(struct gate__store *s, uint32_t instance, const struct gate__outcome *o,
-		      const uint8_t *input, uint32_t input_len, struct gate__state *out, char *err,
-		      size_t err_len)
+		      const uint8_t *input, uint32_t input_len, const struct gate_host_state *host,
+		      struct gate__state *out, char *err, size_t err_len)
 {
 	const struct rt_instance *inst = s->instances[instance];
 	const struct rt_image *img = inst->img;
@@ -114,6 +114,18 @@ int gate__state_build(struct gate__store *s, uint32_t instance, const struct gat
 	le32(&tail, input_len);
 	if (input_len)
 		gate__sbuf_put(&tail, input, input_len);
+	if (gate_host_state_empty(host)) {
+		le32(&tail, 0);
+	} else {
+		uint8_t fixed[GATE_HOST_STATE_FIXED];
+		struct gate_host_state head_only = *host;
+
+		head_only.input_len = 0;
+		gate_host_state_put(&head_only, fixed);
+		le32(&tail, (uint32_t)gate_host_state_size(host));
+		gate__sbuf_put(&tail, fixed, sizeof fixed);
+		gate__sbuf_put(&tail, host->input, host->input_len);
+	}
 	if (len && gate__smem_scan(mem->base, len, MAX_RUNS, &runs) != GATE_OK)
 		head.oom = true;
 	if (head.oom || tail.oom) {

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../snapshot/host_state.h"
 #include "../snapshot/portable.h"
 #include "../lib/state_wire.h"
 
@@ -44,12 +45,12 @@ struct gate__state {
  * Builds the state of instance (a program) in store s after outcome o, with
  * input[0..input_len) the stdin bytes the instance holds that the program
  * has not read (lent for the call, copied into tail; pass 0 bytes unless o
- * is SUSPENDED). Returns GATE_OK, GATE_UNSUPPORTED (a reference without a
+ * is SUSPENDED) and host the host's state (empty unless o is SUSPENDED). Returns GATE_OK, GATE_UNSUPPORTED (a reference without a
  * portable form: a non-null externref), GATE_OUT_OF_MEMORY, with a message.
  */
 int gate__state_build(struct gate__store *s, uint32_t instance, const struct gate__outcome *o,
-		      const uint8_t *input, uint32_t input_len, struct gate__state *out, char *err,
-		      size_t err_len);
+		      const uint8_t *input, uint32_t input_len, const struct gate_host_state *host,
+		      struct gate__state *out, char *err, size_t err_len);
 void gate__state_free(struct gate__state *st);
 
 /* Parses a RESUME's gate.stack payload (GATE_MALFORMED with a message);

@@ -176,7 +176,7 @@ uint32_t gate__host_gate_io(struct gate__hostfunc *hf, uint64_t *slots)
 		 flags_ptr = arg32(slots, 7), trap;
 	int64_t timeout = (int64_t)slots[6];
 	uint8_t *nrecv = NULL, *nsent = NULL, *flags = NULL;
-	uint64_t deadline, got, put;
+	uint64_t start, deadline, got, put;
 
 	if (gate__host_iov(h, arg32(slots, 0), arg32(slots, 1), &rv) ||
 	    gate__host_iov(h, arg32(slots, 3), arg32(slots, 4), &sv) ||
@@ -184,10 +184,11 @@ uint32_t gate__host_gate_io(struct gate__hostfunc *hf, uint64_t *slots)
 	    (nsent_ptr && (nsent = host_mem(h, nsent_ptr, 4)) == NULL) ||
 	    (flags_ptr && (flags = host_mem(h, flags_ptr, 4)) == NULL))
 		return GATE_TRAP_MEMORY_OUT_OF_BOUNDS;
+	start = gate__host_call_start(h, GATE_HOST_WAIT_IO);
 	if (timeout < 0)
 		deadline = UINT64_MAX;
 	else
-		deadline = gate__host_now() + (uint64_t)timeout;
+		deadline = (uint64_t)timeout > UINT64_MAX - start ? UINT64_MAX : start + (uint64_t)timeout;
 	gate__host_pump(h);
 	if (rv.total)
 		gate__host_pull(h, GATE_STREAM_PACKETS);
@@ -200,8 +201,13 @@ uint32_t gate__host_gate_io(struct gate__hostfunc *hf, uint64_t *slots)
 		if (gate__host_now() >= deadline)
 			break;
 		trap = gate__host_wait(h, deadline, true);
-		if (trap)
-			return trap; /* nothing visible has changed: the call is retried */
+		if (trap) {
+			/* nothing visible has changed: the call is retried, with
+			 * this deadline */
+			if (timeout >= 0)
+				gate__host_call_interrupted(h, GATE_HOST_WAIT_IO, start);
+			return trap;
+		}
 	}
 	put = gate__host_packets_send(h, &sv, &trap);
 	if (trap)

@@ -38,6 +38,7 @@
 #include "../compile/vmctx.h"
 #include "../executor/protocol.h"
 #include "../rt/rt_internal.h"
+#include "../snapshot/host_state.h"
 
 /* WASI errno values (preview1). */
 enum {
@@ -105,6 +106,11 @@ struct gate__host {
 	bool resumed; /* PROGRAM flag RESUMED: the image is a snapshot */
 	struct gate__chacha20 random;
 	struct gate__packets packets;
+	/* A suspension interrupted this import's timed wait (enum
+	 * gate_host_wait), which began at wait_start on the program's clock:
+	 * the retry keeps its deadline (suspend_state.c). */
+	uint8_t wait_call;
+	uint64_t wait_start;
 
 	/* the channel */
 	int fd;
@@ -172,6 +178,19 @@ uint32_t gate__host_credit(const struct gate__host *h);
 void gate__host_pull(struct gate__host *h, uint8_t stream);
 /* Sends a frame of payload tx[16..16+len) with type. */
 void gate__host_send(struct gate__host *h, uint16_t type, size_t len);
+
+/* suspend_state.c: what a suspended program's host keeps (host_state.h) */
+/* The host state to save; input points into h's buffer. */
+void gate__host_save(const struct gate__host *h, struct gate_host_state *out);
+/* Restores a saved state before the program resumes; NULL, or what is wrong. */
+const char *gate__host_load(struct gate__host *h, const struct gate_host_state *s);
+/* The start (host monotonic ns) of a call of import `call` (enum
+ * gate_host_wait) that may wait with a deadline: now, or for the retry of a
+ * call a suspension interrupted, the interrupted call's start. */
+uint64_t gate__host_call_start(struct gate__host *h, uint8_t call);
+/* A suspension ended the wait of a call that began at start: remembered for
+ * its retry. */
+void gate__host_call_interrupted(struct gate__host *h, uint8_t call, uint64_t start);
 
 /* gate_abi.c */
 uint32_t gate__host_gate_io(struct gate__hostfunc *hf, uint64_t *slots);

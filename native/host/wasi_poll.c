@@ -6,9 +6,10 @@
  * with ppoll until an event or the earliest clock.
  *
  * A suspension ends the wait and the call is retried from the start when
- * the program resumes (docs/protocol.md): a relative clock (nanosleep)
- * then counts its full timeout again from the retry, so it never ends
- * early; an absolute one keeps its deadline, which for the monotonic clock
+ * the program resumes (docs/protocol.md). The retry counts a relative clock
+ * (nanosleep) from the interrupted call's start (suspend_state.c), so a
+ * sleep suspended and resumed ends when it would have on the program's
+ * clock; an absolute one keeps its deadline, which for the monotonic clock
  * is in the program's clock that continues across the suspension.
  */
 #include "../executor/protocol.h"
@@ -95,7 +96,7 @@ uint32_t gate__wasi_poll_oneoff(struct gate__hostfunc *hf, uint64_t *slots)
 	const uint8_t *in = host_mem(h, arg32(slots, 0), (uint64_t)SUB_SIZE * n);
 	uint8_t *out = host_mem(h, arg32(slots, 1), (uint64_t)EVENT_SIZE * n);
 	uint8_t *nevents = host_mem(h, arg32(slots, 3), 4);
-	uint64_t start = gate__host_now(), first = UINT64_MAX;
+	uint64_t start = gate__host_call_start(h, GATE_HOST_WAIT_POLL), first = UINT64_MAX;
 	uint32_t count = 0, trap = 0;
 
 	/* slots[0] is `in` until the last wait is over: a suspension reads
@@ -127,8 +128,11 @@ uint32_t gate__wasi_poll_oneoff(struct gate__hostfunc *hf, uint64_t *slots)
 		if (count > 0)
 			break;
 		trap = gate__host_wait(h, first, true);
-		if (trap)
-			return trap; /* nothing written yet: the call is retried */
+		if (trap) {
+			/* nothing written yet: the call is retried, from this start */
+			gate__host_call_interrupted(h, GATE_HOST_WAIT_POLL, start);
+			return trap;
+		}
 	}
 	gate__put32(nevents, count);
 	slots[0] = 0;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../libgate.h"
+#include "../snapshot/host_state.h"
 #include "../snapshot/snapshot_internal.h"
 #include "../wasm/leb128.h"
 #include "error.h"
@@ -140,9 +141,11 @@ static uint8_t u8(struct wire *w)
 
 /* Everything the state wire holds, into st (which then owns memory,
  * globals, tables, segment flags and the stack); *input points at the
- * state's unread stdin in p, *input_len bytes. */
+ * state's unread stdin in p, *input_len bytes, and host at its gate.host
+ * entry (state_len 0: none). */
 static int parse_state(const uint8_t *p, size_t len, struct gate_snapshot *st,
-		       const uint8_t **input, uint32_t *input_len, char *err, size_t err_len)
+		       const uint8_t **input, uint32_t *input_len,
+		       struct gate_snapshot_service *host, char *err, size_t err_len)
 {
 	struct wire w = { p, len, true };
 	uint32_t pages, n, slen;
@@ -249,10 +252,23 @@ static int parse_state(const uint8_t *p, size_t len, struct gate_snapshot *st,
 		return BAD("the state has trap %u and %s stack", st->trap, slen ? "a" : "no");
 	*input_len = u32(&w);
 	*input = take(&w, *input_len);
-	if (*input == NULL || w.left != 0)
-		return BAD("the state's input is truncated, or bytes follow it");
+	if (*input == NULL)
+		return BAD("the state's input is truncated");
 	if (*input_len != 0 && st->trap != 15)
 		return BAD("the state has trap %u and %u bytes of input", st->trap, *input_len);
+	host->state_len = u32(&w);
+	host->state = take(&w, host->state_len);
+	if (host->state == NULL || w.left != 0)
+		return BAD("the state's host state is truncated, or bytes follow it");
+	if (host->state_len != 0) {
+		struct gate_host_state hs;
+		const char *why = gate_host_state_get(host->state, host->state_len, &hs);
+
+		if (st->trap != 15)
+			return BAD("the state has trap %u and a host state", st->trap);
+		if (why)
+			return BAD("the state's host state: %s", why);
+	}
 	if (slen) {
 		/* function indices and the code: the encoder checks the stack */
 		ret = gate__sstack_get(b, slen, UINT32_MAX, &st->stack, err, err_len);
@@ -283,7 +299,8 @@ static int parse_buffers(const uint8_t *p, size_t len, struct gate_snapshot *st,
 		st->nservices = 0;
 		return BAD("buffers: %u services, at most %u", n, GATE_SNAPSHOT_MAX_SERVICES);
 	}
-	st->services = calloc(st->nservices ? st->nservices : 1, sizeof(*st->services));
+	/* room for the host's entry (add_host) */
+	st->services = calloc(st->nservices + 1, sizeof(*st->services));
 	if (st->services == NULL)
 		return gate__errorf(err, err_len, GATE_OUT_OF_MEMORY, "Cannot make snapshot: out of memory");
 	total = (uint64_t)st->input_len + st->output_len;
@@ -343,6 +360,23 @@ static int join_input(struct gate_snapshot *st, const uint8_t *input, uint32_t i
 	return GATE_OK;
 }
 
+/* The instance's host state as the gate.host entry, after the buffers'
+ * services (Deno never passes one: the encoder refuses a name twice). */
+static int add_host(struct gate_snapshot *st, const struct gate_snapshot_service *host, char *err,
+		    size_t err_len)
+{
+	if (host->state_len == 0)
+		return GATE_OK;
+	if (st->services == NULL) {
+		st->services = calloc(1, sizeof(*st->services));
+		if (st->services == NULL)
+			return gate__errorf(err, err_len, GATE_OUT_OF_MEMORY,
+					    "Cannot make snapshot: out of memory");
+	}
+	st->services[st->nservices++] = *host;
+	return GATE_OK;
+}
+
 /* Frees what parse_state() and parse_buffers() allocated. */
 static void state_free(struct gate_snapshot *st)
 {
@@ -363,6 +397,8 @@ GATE_API int gate_snapshot_new(const uint8_t *module, size_t module_len, const u
 			       gate_blob **out, char *err, size_t err_len)
 {
 	struct gate_snapshot st;
+	struct gate_snapshot_service host = { .name = GATE_HOST_STATE_NAME,
+					      .name_len = sizeof GATE_HOST_STATE_NAME - 1 };
 	const uint8_t *input = NULL;
 	uint8_t *snap = NULL, *joined = NULL;
 	size_t snap_len = 0;
@@ -374,9 +410,11 @@ GATE_API int gate_snapshot_new(const uint8_t *module, size_t module_len, const u
 		return gate__errorf(err, err_len, GATE_INVALID_ARGUMENT,
 				    "Cannot make snapshot: no module, state or output");
 	memset(&st, 0, sizeof(st));
-	ret = parse_state(state, state_len, &st, &input, &input_len, err, err_len);
+	ret = parse_state(state, state_len, &st, &input, &input_len, &host, err, err_len);
 	if (!ret)
 		ret = parse_buffers(buffers, buffers_len, &st, err, err_len);
+	if (!ret)
+		ret = add_host(&st, &host, err, err_len);
 	if (!ret)
 		ret = join_input(&st, input, input_len, &joined, err, err_len);
 	if (!ret)
@@ -446,6 +484,7 @@ GATE_API int gate_snapshot_open(const uint8_t *snapshot, size_t len, gate_blob *
 static int restore_parts(const uint8_t *snapshot, size_t len, const struct gate_snapshot *st,
 			 gate_blob **program, int32_t *memory_fd, char *err, size_t err_len)
 {
+	const struct gate_snapshot_service *host = NULL;
 	uint8_t *p;
 	size_t n;
 	int ret;
@@ -456,7 +495,15 @@ static int restore_parts(const uint8_t *snapshot, size_t len, const struct gate_
 	ret = blob_wrap(p, n, program, "restore", err, err_len);
 	if (ret)
 		return ret;
-	ret = gate__snapshot_memory_fd(st->memory, st->memory_len, memory_fd, err, err_len);
+	for (uint32_t i = 0; i < st->nservices; i++) {
+		const struct gate_snapshot_service *sv = &st->services[i];
+
+		if (sv->name_len == sizeof GATE_HOST_STATE_NAME - 1 &&
+		    memcmp(sv->name, GATE_HOST_STATE_NAME, sv->name_len) == 0)
+			host = sv;
+	}
+	ret = gate__snapshot_memory_fd(st->memory, st->memory_len, host ? host->state : NULL,
+				       host ? host->state_len : 0, memory_fd, err, err_len);
 	if (ret) {
 		gate_blob_free(*program);
 		*program = NULL;

@@ -22,11 +22,13 @@ int gate__snapshot_program(const uint8_t *snap, size_t len, uint32_t ndata, uint
 			   size_t *out_len, char *err, size_t err_len);
 
 /*
- * A sealed memfd with the non-zero runs of mem[0..len) in the state wire's
- * run format (u64 offset, u64 length, bytes; a (0, 0) header ends them), or
- * -1 in *fd for no memory. GATE_IO or GATE_OUT_OF_MEMORY with a message.
+ * A sealed memfd for RESTORE: the non-zero runs of mem[0..len) in the state
+ * wire's run format (u64 offset, u64 length, bytes; a (0, 0) header ends
+ * them), then u32 host_len and host[0..host_len), the gate.host entry
+ * (0: none). -1 in *fd when there is neither memory nor host state.
+ * GATE_IO or GATE_OUT_OF_MEMORY with a message.
  */
-int gate__snapshot_memory_fd(const uint8_t *mem, uint64_t len, int32_t *fd, char *err,
-			     size_t err_len);
+int gate__snapshot_memory_fd(const uint8_t *mem, uint64_t len, const uint8_t *host,
+			     uint32_t host_len, int32_t *fd, char *err, size_t err_len);
 
 #endif

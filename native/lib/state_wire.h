@@ -14,6 +14,8 @@
  *   u32 stack length, gate.stack payload (0: no stack)
  *   u32 input length, input bytes: stdin the instance received (INPUT) and
  *       the program has not read yet (0 unless suspended)
+ *   u32 host length, a gate.host entry (native/snapshot/host_state.h; 0:
+ *       none, always 0 unless suspended)
  *
  * All integers little-endian, fixed width. Producer: native/executor/state.c
  * and instance.c; consumer: native/lib/snapshot_new.c.
@@ -21,7 +23,8 @@
 #ifndef GATE_LIB_STATE_WIRE_H
 #define GATE_LIB_STATE_WIRE_H
 
-#define GATE_STATE_MAGIC 0x32545347u /* "GST2": the layout's version 2 (1 had no input) */
+/* "GST3": the layout's version 3 (2 had no host state, 1 no input) */
+#define GATE_STATE_MAGIC 0x33545347u
 #define GATE_STATE_NULL 0xffffffffu  /* a null table element */
 #define GATE_STATE_HEAD 24           /* bytes from magic to pages */
 #define GATE_STATE_RUN 16            /* bytes of a run's header */

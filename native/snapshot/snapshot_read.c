@@ -11,6 +11,7 @@
 
 #include "../lib/error.h"
 #include "../wasm/leb128.h"
+#include "host_state.h"
 #include "snapshot_internal.h"
 
 #define PAGE 65536u
@@ -380,8 +381,18 @@ static int get_buffers(struct dec *d)
 	out->output = p + out->input_len;
 	p += out->input_len + out->output_len;
 	for (uint32_t i = 0; i < out->nservices; i++) {
-		out->services[i].state = p;
-		p += out->services[i].state_len;
+		struct gate_snapshot_service *sv = &out->services[i];
+		struct gate_host_state hs;
+		const char *why;
+
+		sv->state = p;
+		p += sv->state_len;
+		if (sv->name_len != sizeof GATE_HOST_STATE_NAME - 1 ||
+		    memcmp(sv->name, GATE_HOST_STATE_NAME, sv->name_len) != 0)
+			continue;
+		why = gate_host_state_get(sv->state, sv->state_len, &hs);
+		if (why)
+			return fail(d, "gate.buffer: " GATE_HOST_STATE_NAME ": %s", why);
 	}
 	return 0;
 }

@@ -381,6 +381,88 @@ TEST(snapshot_decode_rejects_bad_buffers)
 	free(snap);
 }
 
+/* A gate.buffer payload whose one service is a gate.host entry of n bytes:
+ * version, wait, have, 0, skip, hdr, wait_start as given, then input. */
+static size_t host_buffer(uint8_t *out, const uint8_t fixed[24], size_t n)
+{
+	static const char name[] = "gate.host";
+	size_t at = 0;
+
+	out[at++] = 0; /* input */
+	out[at++] = 0; /* output */
+	out[at++] = 1; /* services */
+	out[at++] = sizeof name - 1;
+	memcpy(out + at, name, sizeof name - 1);
+	at += sizeof name - 1;
+	out[at++] = (uint8_t)n; /* < 128: one LEB128 byte */
+	memcpy(out + at, fixed, n < 24 ? n : 24);
+	if (n > 24)
+		memset(out + at + 24, 0x5a, n - 24);
+	return at + n;
+}
+
+TEST(snapshot_decode_rejects_a_bad_host_state)
+{
+	static const struct {
+		uint8_t fixed[24];
+		size_t n;
+		const char *needle; /* NULL: valid */
+	} cases[] = {
+	    {{0, 0, 0, 0}, 24, NULL},
+	    {{0, 1, 3, 0, 0, 0, 0, 0, 1, 2, 3, 0, 0, 0, 0, 0, 9}, 30, NULL},
+	    {{0, 2, 0, 0, 16, 0, 0, 0}, 24, NULL},
+	    {{0}, 23, "gate.host: truncated"},
+	    {{1}, 24, "gate.host: unknown version"},
+	    {{0, 0, 0, 1}, 24, "gate.host: unknown version"},
+	    {{0, 3}, 24, "gate.host: bad wait"},
+	    {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 24, "gate.host: bad wait"},
+	    {{0, 0, 8}, 24, "gate.host: bad packet position"},
+	    {{0, 0, 1, 0, 8}, 24, "gate.host: bad packet position"},
+	    {{0, 0, 0, 0, 1, 0, 1}, 24, "gate.host: bad packet position"},
+	    {{0, 0, 1, 0, 0, 0, 0, 0, 7, 7}, 24, "gate.host: bad packet header bytes"},
+	};
+	size_t len = 0, n;
+	uint8_t *snap = sample(false, &len);
+	struct snap_sec v[32];
+	size_t at;
+
+	CHECK(snap != NULL);
+	n = snap_split(snap, len, v, 32);
+	at = find(v, n, GATE__S_BUFFER, 0);
+	CHECK(at < n);
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		uint8_t payload[64];
+		size_t plen = host_buffer(payload, cases[k].fixed, cases[k].n);
+		struct snap_sec s = snap_custom("gate.buffer", payload, plen);
+		struct snap_sec w[32];
+		bool ok;
+
+		memcpy(w, v, n * sizeof(*v));
+		w[at] = s;
+		if (cases[k].needle) {
+			ok = joined_malformed(w, n, cases[k].needle);
+		} else {
+			size_t jlen = 0;
+			uint8_t *j = snap_join(w, n, &jlen);
+			struct gate_snapshot st;
+			char err[256];
+
+			ok = j && gate_snapshot_decode(j, jlen, &st, err, sizeof err) == GATE_OK;
+			if (ok)
+				gate_snapshot_free(&st);
+			else
+				fprintf(stderr, "  %s\n", err);
+			free(j);
+		}
+		if (!ok) {
+			fprintf(stderr, "  case %zu\n", k);
+			CHECK(false);
+		}
+		free((void *)s.p);
+	}
+	free(snap);
+}
+
 /* Modules that are valid but not in the snapshot layout: a gate.snapshot
  * section is inserted after the globals of each, and the decoder's status
  * and message returned. */

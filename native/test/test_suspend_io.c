@@ -4,9 +4,8 @@
  * stdin the instance received and the program had not read goes into the
  * state and ahead of Deno's input in the snapshot, an INPUT that was on its
  * way when the program suspended included; a sleep (poll_oneoff) retried
- * after a resume never ends early, a relative one sleeping its full
- * timeout again and an absolute one keeping its deadline in the program's
- * clock; a write larger than the OUTPUT window is a short write, so the
+ * after a resume keeps its deadline in the program's clock, relative or
+ * absolute, so it neither ends early nor starts again; a write larger than the OUTPUT window is a short write, so the
  * retry after a suspension in its wait for ACK repeats no byte; a kill
  * still ends a sleep at once.
  */
@@ -16,6 +15,7 @@
 #include <time.h>
 
 #include "../rt/rt.h"
+#include "../snapshot/host_state.h"
 #include "../snapshot/snapshot.h"
 #include "test_exec_mod.h"
 #include "test_exec_util.h"
@@ -225,10 +225,11 @@ TEST(exec_suspend_keeps_the_input_that_was_on_its_way)
 	free(w);
 }
 
-/* Runs sleep_wat's run(abs) with a suspension after 50 ms, waits gap_ms,
- * resumes elsewhere: the program's ns across the sleep, and the wall ms of
- * the resumed run in *resumed_ms. UINT64_MAX on failure. */
-static uint64_t sleep_across_suspend(uint32_t abs, uint32_t gap_ms, uint64_t *resumed_ms)
+/* Runs sleep_wat's run(abs) with a suspension after suspend_ms, waits
+ * gap_ms, resumes elsewhere: the program's ns across the sleep, and the wall
+ * ms of the resumed run in *resumed_ms. UINT64_MAX on failure. */
+static uint64_t sleep_across_suspend(uint32_t abs, int suspend_ms, uint32_t gap_ms,
+				     uint64_t *resumed_ms)
 {
 	struct xc c;
 	size_t n = 0, slen = 0;
@@ -246,7 +247,7 @@ static uint64_t sleep_across_suspend(uint32_t abs, uint32_t gap_ms, uint64_t *re
 	f = inst == UINT32_MAX ? UINT32_MAX : xc_export(&c, 1, inst, "run");
 	if (f == UINT32_MAX)
 		goto out_close;
-	c.suspend_after_ms = 50;
+	c.suspend_after_ms = suspend_ms;
 	seq = xc_invoke(&c, 1, f, 1, &abs);
 	if (!xc_wait(&c, 1, seq) || c.h.type != GATE_MSG_TRAP || xc_word(&c, 0) != GATE_TRAP_SUSPENDED)
 		goto out_close;
@@ -276,20 +277,23 @@ out:
 	return r;
 }
 
-TEST(exec_suspend_retries_a_relative_sleep_in_full_from_the_resume)
+TEST(exec_suspend_keeps_a_relative_sleep_deadline_in_the_program_clock)
 {
-	uint64_t resumed = 0, ns = sleep_across_suspend(0, 0, &resumed);
+	uint64_t resumed = 0, ns = sleep_across_suspend(0, 200, 300, &resumed);
 
-	/* about 50 ms before the suspension, then all of the 300 ms again */
+	/* 200 ms before the suspension, the other 100 ms after the resume: a
+	 * retry that slept its full 300 ms again would make it 500 ms; the
+	 * 300 ms suspended count neither way */
 	CHECK(ns != UINT64_MAX);
 	CHECK((int64_t)ns > 0);
-	CHECK(ns >= 330000000ull);
-	CHECK(resumed >= 300);
+	CHECK(ns >= 300000000ull);
+	CHECK(ns < 450000000ull);
+	CHECK(resumed >= 50);
 }
 
 TEST(exec_suspend_keeps_an_absolute_sleep_deadline_in_the_program_clock)
 {
-	uint64_t resumed = 0, ns = sleep_across_suspend(1, 300, &resumed);
+	uint64_t resumed = 0, ns = sleep_across_suspend(1, 50, 300, &resumed);
 
 	/* the deadline is the program's t0 + 300 ms: the time the program
 	 * spent suspended (300 ms) counts neither way */
@@ -346,7 +350,7 @@ TEST(exec_suspend_in_a_write_waiting_for_ack_repeats_no_byte)
 	free(w);
 }
 
-TEST(snapshot_new_refuses_input_in_a_state_that_is_not_suspended)
+TEST(snapshot_new_refuses_input_or_host_state_in_a_state_that_is_not_suspended)
 {
 	struct xc c;
 	size_t n = 0;
@@ -358,20 +362,32 @@ TEST(snapshot_new_refuses_input_in_a_state_that_is_not_suspended)
 	CHECK(xc_open(&c));
 	CHECK(start(&c, 1, w, n, 0, 0) != UINT32_MAX);
 	CHECK(xc_state(&c, 1));
-	/* before any run: the wire ends with an input length of 0 */
-	CHECK(c.state_len >= 4 && gate__le32(c.state + c.state_len - 4) == 0);
+	/* before any run: the wire ends with input and host state lengths of 0 */
+	CHECK(c.state_len >= 8 && gate__le32(c.state + c.state_len - 8) == 0 &&
+	      gate__le32(c.state + c.state_len - 4) == 0);
 	CHECK_EQ(gate_snapshot_new(w, n, c.state, c.state_len, NULL, 0, &b, err, sizeof err), GATE_OK);
 	gate_blob_free(b);
-	st = malloc(c.state_len + 2);
+	st = calloc(1, c.state_len + GATE_HOST_STATE_FIXED);
 	CHECK(st != NULL);
-	memcpy(st, c.state, c.state_len);
-	gate__put32(st + c.state_len - 4, 2);
-	memcpy(st + c.state_len, "ab", 2);
+	/* two bytes of input */
+	memcpy(st, c.state, c.state_len - 4);
+	gate__put32(st + c.state_len - 8, 2);
+	memcpy(st + c.state_len - 4, "ab", 2);
+	gate__put32(st + c.state_len - 2, 0);
 	b = NULL;
 	CHECK_EQ(gate_snapshot_new(w, n, st, c.state_len + 2, NULL, 0, &b, err, sizeof err),
 		 GATE_MALFORMED);
 	CHECK(b == NULL);
 	CHECK(strstr(err, "input") != NULL);
+	/* a host state (well-formed: all zeros) */
+	memcpy(st, c.state, c.state_len);
+	gate__put32(st + c.state_len - 4, GATE_HOST_STATE_FIXED);
+	memset(st + c.state_len, 0, GATE_HOST_STATE_FIXED);
+	CHECK_EQ(gate_snapshot_new(w, n, st, c.state_len + GATE_HOST_STATE_FIXED, NULL, 0, &b, err,
+				   sizeof err),
+		 GATE_MALFORMED);
+	CHECK(b == NULL);
+	CHECK(strstr(err, "host state") != NULL);
 	free(st);
 	xc_close(&c);
 	free(w);

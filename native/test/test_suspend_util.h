@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../libgate.h"
 #include "../snapshot/snapshot.h"
@@ -121,19 +122,51 @@ static UNUSED uint8_t *snapshot(struct xc *c, uint32_t inst, const uint8_t *w, s
 	return snapshot_buffers(c, inst, w, n, NULL, 0, len);
 }
 
-/* Resumes snapshot snap in a new instance process inst: sends RESUME,
- * leaves the reply in c->buf. */
+/* Resumes snapshot snap in a new instance process inst as Program.restore
+ * does (the program module, RESTORE, RESUME): leaves RESUME's reply in
+ * c->buf. */
 static UNUSED bool resume_in(struct xc *c, uint32_t inst, const uint8_t *snap, size_t len,
 		      struct opened *o)
 {
 	uint32_t seq;
 
+	gate_blob *b = NULL, *program = NULL;
+	const uint8_t *code;
+	uint8_t *restore = NULL;
+	uint64_t code_len;
+	int32_t fd = -1;
+	off_t size = 0;
+	char err[512] = "";
+	bool ok = false;
+
 	if (!open_snapshot(snap, len, o) || o->stack_len == 0)
 		return false;
-	if (start(c, inst, snap, len, GATE_PROGRAM_RESUMED, o->monotonic) == UINT32_MAX)
+	/* as Program.restore: the program module, then RESTORE of the memfd */
+	if (gate_snapshot_open_parts(snap, len, &b, &program, &fd, err, sizeof err) != GATE_OK) {
+		fprintf(stderr, "  open parts: %s\n", err);
 		return false;
+	}
+	code = gate_blob_bytes(program, &code_len);
+	if (fd >= 0) {
+		size = lseek(fd, 0, SEEK_END);
+		restore = malloc(size > 0 ? (size_t)size : 1);
+		if (size <= 0 || restore == NULL || pread(fd, restore, (size_t)size, 0) != size)
+			goto out;
+	}
+	if (start(c, inst, code, code_len, GATE_PROGRAM_RESUMED, o->monotonic) == UINT32_MAX)
+		goto out;
+	if (fd >= 0 && (!xc_call(c, GATE_MSG_RESTORE, inst, NULL, 0, restore, (size_t)size) ||
+			c->h.type != GATE_MSG_OK))
+		goto out;
 	seq = xc_send(c, GATE_MSG_RESUME, inst, NULL, 0, o->stack, o->stack_len);
-	return seq && xc_wait(c, inst, seq);
+	ok = seq && xc_wait(c, inst, seq);
+out:
+	free(restore);
+	if (fd >= 0)
+		gate_fd_close(fd);
+	gate_blob_free(program);
+	gate_blob_free(b);
+	return ok;
 }
 
 static UNUSED uint64_t reply_i64(const struct xc *c)
