@@ -244,8 +244,8 @@ Deno.test("Program.restore() continues the monotonic clock where the snapshot le
     for (const step of steps) {
       assert(step > 0 && step < 250_000, `steps of the clock, µs: ${steps.join(" ")}`);
     }
-    // Each sleep takes at least its pause: one interrupted by a suspend is
-    // slept again in full when resumed (poll_oneoff is retried from the start).
+    // Each sleep takes at least its pause: one interrupted by a suspend keeps
+    // its deadline on the program's clock when retried, so it never ends early.
     for (const step of steps) {
       assert(
         step >= PAUSE,

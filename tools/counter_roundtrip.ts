@@ -5,10 +5,10 @@
  * process, which prints "tick 3".
  *
  * counter sleeps a second between ticks. A sleep interrupted by a suspend
- * is retried in full on resume (poll_oneoff is retried from the start, and
- * the monotonic clock does not count the time the program was suspended),
- * so "tick 3" comes one sleep after the resumed program starts: that second
- * is subtracted. The anchor is `gate call hello.wasm` in the same run: a
+ * keeps its deadline on the program's clock, which does not count the time
+ * the program was suspended, so "tick 3" comes the rest of that second
+ * after the resumed program starts: the second less the time from "tick 2"
+ * to SIGQUIT is subtracted. The anchor is `gate call hello.wasm` in the same run: a
  * whole CLI launch, compile (cached) and run.
  *
  *     deno run -A tools/counter_roundtrip.ts [--runs 5]
@@ -20,7 +20,7 @@ import { parseArgs } from "node:util";
 import { buildExamples } from "../tests/real/_run.ts";
 
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
-const SLEEP_MS = 1000; // counter's tick interval: the retried sleep
+const SLEEP_MS = 1000; // counter's tick interval
 const text = new TextDecoder();
 
 function gate(cwd: string, args: string[]): Deno.ChildProcess {
@@ -68,7 +68,7 @@ async function finish(child: Deno.ChildProcess, what: string): Promise<void> {
 interface Trial {
   /** SIGQUIT to the first process's exit, snapshot written. */
   suspendMs: number;
-  /** `gate resume` launched to the resumed program's first output, the retried sleep taken off. */
+  /** `gate resume` launched to the resumed program's first output, the rest of the sleep taken off. */
   resumeMs: number;
   /** Bytes of the snapshot. */
   bytes: number;
@@ -76,7 +76,7 @@ interface Trial {
 
 async function trial(examples: string, cwd: string): Promise<Trial> {
   const call = gate(cwd, ["call", "--snapshot", "c.wasm", "--arg", "3", `${examples}counter.wasm`]);
-  await timeOf(call, "tick 2\n");
+  const ticked = await timeOf(call, "tick 2\n");
   const quit = performance.now();
   call.kill("SIGQUIT");
   await finish(call, "gate call");
@@ -86,7 +86,8 @@ async function trial(examples: string, cwd: string): Promise<Trial> {
   const resume = gate(cwd, ["resume", "c.wasm"]);
   const tick = await timeOf(resume, "tick 3\n");
   await finish(resume, "gate resume");
-  return { suspendMs: exited - quit, resumeMs: tick - launched - SLEEP_MS, bytes };
+  const rest = SLEEP_MS - (quit - ticked); // of the sleep, on the program's clock
+  return { suspendMs: exited - quit, resumeMs: tick - launched - rest, bytes };
 }
 
 async function hello(examples: string, cwd: string): Promise<number> {
@@ -118,7 +119,7 @@ async function main(): Promise<void> {
     const ms = (x: number) => `${x.toFixed(0)} ms`;
     console.log(`counter round trip over ${runs} runs (medians):`);
     console.log(`  SIGQUIT to snapshot written and exit: ${ms(suspend)}`);
-    console.log(`  gate resume to the next tick (retried sleep taken off): ${ms(resume)}`);
+    console.log(`  gate resume to the next tick (rest of the sleep taken off): ${ms(resume)}`);
     console.log(
       `  round trip ${ms(suspend + resume)}: ${((suspend + resume) / anchor).toFixed(2)}x ` +
         `gate call hello.wasm (${ms(anchor)}); snapshot ${trials[0]!.bytes} bytes`,
