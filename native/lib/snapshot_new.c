@@ -498,8 +498,7 @@ static int restore_parts(const uint8_t *snapshot, size_t len, const struct gate_
 	for (uint32_t i = 0; i < st->nservices; i++) {
 		const struct gate_snapshot_service *sv = &st->services[i];
 
-		if (sv->name_len == sizeof GATE_HOST_STATE_NAME - 1 &&
-		    memcmp(sv->name, GATE_HOST_STATE_NAME, sv->name_len) == 0)
+		if (gate_host_state_named(sv->name, sv->name_len))
 			host = sv;
 	}
 	ret = gate__snapshot_memory_fd(st->memory, st->memory_len, host ? host->state : NULL,

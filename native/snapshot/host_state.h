@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define GATE_HOST_STATE_NAME "gate.host"  /* the reserved gate.buffer entry */
 #define GATE_HOST_STATE_FIXED 24          /* bytes before the packet input */
@@ -38,6 +39,13 @@ struct gate_host_state {
 	const uint8_t *input; /* packet bytes received and not read (lent) */
 	uint32_t input_len;
 };
+
+/* Whether a gate.buffer entry's name is GATE_HOST_STATE_NAME. */
+static inline bool gate_host_state_named(const char *name, size_t len)
+{
+	return len == sizeof GATE_HOST_STATE_NAME - 1 &&
+	       memcmp(name, GATE_HOST_STATE_NAME, len) == 0;
+}
 
 /* Whether s is the state of a fresh instance (nothing to keep). */
 bool gate_host_state_empty(const struct gate_host_state *s);

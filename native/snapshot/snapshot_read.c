@@ -387,8 +387,7 @@ static int get_buffers(struct dec *d)
 
 		sv->state = p;
 		p += sv->state_len;
-		if (sv->name_len != sizeof GATE_HOST_STATE_NAME - 1 ||
-		    memcmp(sv->name, GATE_HOST_STATE_NAME, sv->name_len) != 0)
+		if (!gate_host_state_named(sv->name, sv->name_len))
 			continue;
 		why = gate_host_state_get(sv->state, sv->state_len, &hs);
 		if (why)

@@ -341,6 +341,41 @@ TEST(snapshot_decode_rejects_bad_headers)
 	free(snap);
 }
 
+/* The sample snapshot with its gate.buffer payload replaced by p[0..n):
+ * whether the decoder refuses it with needle, or (needle NULL) accepts it. */
+static bool with_buffers(const uint8_t *p, size_t n, const char *needle)
+{
+	size_t len = 0, count, at, jlen = 0;
+	uint8_t *snap = sample(false, &len), *j = NULL;
+	struct snap_sec v[32], s;
+	struct gate_snapshot st;
+	char err[256];
+	bool ok = false;
+
+	if (snap == NULL)
+		return false;
+	count = snap_split(snap, len, v, 32);
+	at = find(v, count, GATE__S_BUFFER, 0);
+	if (at < count) {
+		s = snap_custom("gate.buffer", p, n);
+		v[at] = s;
+		if (needle) {
+			ok = joined_malformed(v, count, needle);
+		} else {
+			j = snap_join(v, count, &jlen);
+			ok = j && gate_snapshot_decode(j, jlen, &st, err, sizeof err) == GATE_OK;
+			if (ok)
+				gate_snapshot_free(&st);
+			else if (j)
+				fprintf(stderr, "  %s\n", err);
+			free(j);
+		}
+		free((void *)s.p);
+	}
+	free(snap);
+	return ok;
+}
+
 TEST(snapshot_decode_rejects_bad_buffers)
 {
 	static const struct {
@@ -357,28 +392,13 @@ TEST(snapshot_decode_rejects_bad_buffers)
 	    {{0, 0, 0x81, 0x02}, 4, "more than 256 services"},
 	    {{0, 0}, 2, "truncated header"},
 	};
-	size_t len = 0, n;
-	uint8_t *snap = sample(false, &len);
-	struct snap_sec v[32];
-	size_t at;
 
-	CHECK(snap != NULL);
-	n = snap_split(snap, len, v, 32);
-	at = find(v, n, GATE__S_BUFFER, 0);
-	CHECK(at < n);
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
-		struct snap_sec s = snap_custom("gate.buffer", cases[k].p, cases[k].n);
-		struct snap_sec w[32];
-
-		memcpy(w, v, n * sizeof(*v));
-		w[at] = s;
-		if (!joined_malformed(w, n, cases[k].needle)) {
+		if (!with_buffers(cases[k].p, cases[k].n, cases[k].needle)) {
 			fprintf(stderr, "  case %zu\n", k);
 			CHECK(false);
 		}
-		free((void *)s.p);
 	}
-	free(snap);
 }
 
 /* A gate.buffer payload whose one service is a gate.host entry of n bytes:
@@ -421,46 +441,16 @@ TEST(snapshot_decode_rejects_a_bad_host_state)
 	    {{0, 0, 0, 0, 1, 0, 1}, 24, "gate.host: bad packet position"},
 	    {{0, 0, 1, 0, 0, 0, 0, 0, 7, 7}, 24, "gate.host: bad packet header bytes"},
 	};
-	size_t len = 0, n;
-	uint8_t *snap = sample(false, &len);
-	struct snap_sec v[32];
-	size_t at;
 
-	CHECK(snap != NULL);
-	n = snap_split(snap, len, v, 32);
-	at = find(v, n, GATE__S_BUFFER, 0);
-	CHECK(at < n);
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
 		uint8_t payload[64];
 		size_t plen = host_buffer(payload, cases[k].fixed, cases[k].n);
-		struct snap_sec s = snap_custom("gate.buffer", payload, plen);
-		struct snap_sec w[32];
-		bool ok;
 
-		memcpy(w, v, n * sizeof(*v));
-		w[at] = s;
-		if (cases[k].needle) {
-			ok = joined_malformed(w, n, cases[k].needle);
-		} else {
-			size_t jlen = 0;
-			uint8_t *j = snap_join(w, n, &jlen);
-			struct gate_snapshot st;
-			char err[256];
-
-			ok = j && gate_snapshot_decode(j, jlen, &st, err, sizeof err) == GATE_OK;
-			if (ok)
-				gate_snapshot_free(&st);
-			else
-				fprintf(stderr, "  %s\n", err);
-			free(j);
-		}
-		if (!ok) {
+		if (!with_buffers(payload, plen, cases[k].needle)) {
 			fprintf(stderr, "  case %zu\n", k);
 			CHECK(false);
 		}
-		free((void *)s.p);
 	}
-	free(snap);
 }
 
 /* Modules that are valid but not in the snapshot layout: a gate.snapshot
