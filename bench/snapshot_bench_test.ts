@@ -92,7 +92,7 @@ function fakeSamples(): GateSnapshotSamples {
       snapshotMs: [0.8 + 0.4 * mb],
       restoreMs: restored ? [0.25 + 0.2 * mb] : [],
       resumeMs: restored ? [0.25] : [],
-      ...(mib <= 64 ? { compileMs: 0.1 * mb } : {}),
+      ...(mib <= 64 ? { openMs: 0.05 * mb, compileMs: 0.1 * mb } : {}),
       ...(restored ? {} : { error: "restore: Cannot load module" }),
     };
   };
@@ -150,7 +150,7 @@ Deno.test("formatSnapshotReport() prints the tables, fits, published row and tar
       "target snapshot >= 2 GB/s of touched memory + <= 1 ms fixed: met",
       "target restore to first instruction <= 1 ms (+ lazy memory), at every size: not met",
       "FAILED 1 GiB: restore: Cannot load module",
-      "% compiling the snapshot",
+      "% compiling the program module",
     ]
   ) assert(text.includes(s), `missing "${s}" in:\n${text}`);
   const noFit = analyzeSnapshot({ ...PLAN, sizes: [] }, {
@@ -200,6 +200,7 @@ Deno.test("benchSnapshot() runs the real child, tiny: positive, finite figures",
     for (const v of [r.snapshotMs?.median, r.gbps?.median, r.firstInstructionMs?.median]) {
       assert(positive(v), `${r.mib} MiB: ${v}`);
     }
+    assert(positive(r.openMs), `${r.mib} MiB: open ${r.openMs}`);
     assert(positive(r.compileMs), `${r.mib} MiB: compile ${r.compileMs}`);
   }
   assert(Number.isFinite(report.snapshotFit?.perMbMs), "snapshot fit");

@@ -60,15 +60,19 @@ function fitText(name: string, fit: CostFit | undefined): string {
   } GB/s), fitted over ${fit.sizes} sizes (least squares, weights 1/y^2)`;
 }
 
-/** How much of restore() compiling the snapshot takes, at the largest size where it was timed. */
-function compileShare(report: SnapshotReport): string[] {
-  const r = report.sizes.findLast((r) => r.compileMs !== undefined && r.restoreMs);
+/** restore()'s parts, at the largest size where its first steps were timed. */
+function restoreShares(report: SnapshotReport): string[] {
+  const r = report.sizes.findLast((r) =>
+    r.openMs !== undefined && r.compileMs !== undefined && r.restoreMs
+  );
   if (!r) return [];
-  const share = r.compileMs! / r.restoreMs!.median;
+  const open = r.openMs! / r.restoreMs!.median;
+  const compile = r.compileMs! / r.restoreMs!.median;
   return [
-    `restore() at ${memoryLabel(r.mib)}: ${percent(share)} compiling the snapshot, ${
-      percent(1 - share)
-    } the rest (decoding it, a new instance process instantiating it)`,
+    `restore() at ${memoryLabel(r.mib)}: ${percent(open)} opening the snapshot (decoding it, ` +
+    `its memory into a memfd), ${percent(compile)} compiling the program module, ${
+      percent(1 - open - compile)
+    } the rest (a new instance process, loading the memory)`,
   ];
 }
 
@@ -111,6 +115,7 @@ function restoreTable(report: SnapshotReport): string {
       (r) => r.firstInstructionMs ? range(r.firstInstructionMs) : "FAILED",
     ),
     right("restore() ms", (r) => orDash(r.restoreMs, range)),
+    right("open ms", (r) => orDash(r.openMs, fixed)),
     right("compile ms", (r) => orDash(r.compileMs, fixed)),
     right("resume() ms", (r) => orDash(r.resumeMs, range)),
   ]);
@@ -151,15 +156,15 @@ export function formatSnapshotReport(report: SnapshotReport): string {
     "",
     restoreTable(report),
     fitText("restore to first instruction", report.firstInstructionFit),
-    ...compileShare(report),
+    ...restoreShares(report),
     "",
     touchedTable(report),
     "",
     comparisonTable(report),
     "Suspend: 2-5 ms into run(), one program run again per trial. Snapshot: of a program suspended",
     "at a function's entry: reads the state from the instance process and encodes it. Restore:",
-    "Program.restore() (compile the snapshot, new instance process, load it) + resume() of a",
-    "function that returns at once. MB = 10^6 bytes.",
+    "Program.restore() (open the snapshot, compile its program module, new instance process, load",
+    "the memory) + resume() of a function that returns at once. MB = 10^6 bytes.",
     ...report.targets.map((t) => `target ${t.target}: ${metText(t.met)} (${t.value})`),
     ...report.errors.map((e) => `FAILED ${e}`),
   ].join("\n");

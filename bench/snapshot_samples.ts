@@ -75,7 +75,8 @@ export interface SizeSamples {
   /** Program.restore(), and resume() to the end of the restored function. */
   restoreMs: number[];
   resumeMs: number[];
-  /** compile() of the snapshot alone: restore's first step. */
+  /** Restore's first steps alone: openSnapshotParts(), then compile() of the program module. */
+  openMs?: number;
   compileMs?: number;
   /** What failed at this size ("restore: ..."); the samples before it stand. */
   error?: string;
@@ -119,6 +120,7 @@ export function parseGateSamples(result: Record<string, unknown>): GateSnapshotS
       snapshotMs: numberArray(s, "snapshotMs"),
       restoreMs: numberArray(s, "restoreMs"),
       resumeMs: numberArray(s, "resumeMs"),
+      ...(s.openMs === undefined ? {} : { openMs: numberField(s, "openMs") }),
       ...(s.compileMs === undefined ? {} : { compileMs: numberField(s, "compileMs") }),
       ...(typeof s.error === "string" ? { error: s.error } : {}),
     })),

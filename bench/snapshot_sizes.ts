@@ -35,6 +35,7 @@ export interface SizeRow {
   resumeMs?: Summary;
   /** restore() + resume() per run: restore to first instruction (and the reply). */
   firstInstructionMs?: Summary;
+  openMs?: number;
   compileMs?: number;
   error?: string;
 }
@@ -58,6 +59,7 @@ function sizeRow(s: SizeSamples, memcpy: Summary): SizeRow {
     row.resumeMs = summarize(s.resumeMs);
     row.firstInstructionMs = summarize(s.restoreMs.map((ms, i) => ms + s.resumeMs[i]!));
   }
+  if (s.openMs !== undefined) row.openMs = s.openMs;
   if (s.compileMs !== undefined) row.compileMs = s.compileMs;
   if (s.error !== undefined) row.error = s.error;
   return row;
