@@ -98,13 +98,14 @@ export async function benchCompile(
         skipped.push(`${input.name} on ${e.name}`);
         continue;
       }
-      // A slow engine spends tens of seconds per big module: three timed compiles, no warm-up.
+      // A slow engine spends tens of seconds per big module (TurboFan: 28 s on
+      // ruby): two timed compiles, no warm-up; three on the others.
       const big = e.slow && code.size > QUICK_SLOW_LIMIT;
       log(`bench: compile ${input.name} with ${e.name}`);
       let res: CompileResult;
       try {
         res = await e.compile(input.path, {
-          runs: e.slow ? Math.min(runs, 3) : runs,
+          runs: e.slow ? Math.min(runs, big ? 2 : 3) : runs,
           warmup: big ? 0 : 1,
         });
       } catch (error) {
