@@ -482,7 +482,8 @@ GATE_API int gate_snapshot_open(const uint8_t *snapshot, size_t len, gate_blob *
 
 /* The program module and the memory memfd of a decoded snapshot. */
 static int restore_parts(const uint8_t *snapshot, size_t len, const struct gate_snapshot *st,
-			 gate_blob **program, int32_t *memory_fd, char *err, size_t err_len)
+			 const struct gate__smem_segs *segs, gate_blob **program,
+			 int32_t *memory_fd, char *err, size_t err_len)
 {
 	const struct gate_snapshot_service *host = NULL;
 	uint8_t *p;
@@ -501,8 +502,8 @@ static int restore_parts(const uint8_t *snapshot, size_t len, const struct gate_
 		if (gate_host_state_named(sv->name, sv->name_len))
 			host = sv;
 	}
-	ret = gate__snapshot_memory_fd(st->memory, st->memory_len, host ? host->state : NULL,
-				       host ? host->state_len : 0, memory_fd, err, err_len);
+	ret = gate__snapshot_memory_fd(segs, host ? host->state : NULL, host ? host->state_len : 0,
+				       memory_fd, err, err_len);
 	if (ret) {
 		gate_blob_free(*program);
 		*program = NULL;
@@ -515,6 +516,7 @@ GATE_API int gate_snapshot_open_parts(const uint8_t *snapshot, size_t len, gate_
 				      size_t err_len)
 {
 	struct gate_snapshot st;
+	struct gate__smem_segs segs = { NULL, 0 };
 	struct gate__ssec *secs = NULL;
 	struct gate__sbuf b = { 0 };
 	const struct gate__ssec *part[GATE__S_COUNT] = { 0 };
@@ -524,7 +526,8 @@ GATE_API int gate_snapshot_open_parts(const uint8_t *snapshot, size_t len, gate_
 	if (out == NULL || (snapshot == NULL && len))
 		return gate__errorf(err, err_len, GATE_INVALID_ARGUMENT,
 				    "Cannot decode snapshot: no snapshot or no output");
-	ret = gate_snapshot_decode(snapshot, len, &st, err, err_len);
+	/* Memory stays in place as segments: only RESTORE's memfd needs it. */
+	ret = gate__snapshot_decode_segs(snapshot, len, &st, &segs, err, err_len);
 	if (ret)
 		return ret;
 	/* valid: the gate sections are where the decoder found them */
@@ -554,7 +557,7 @@ GATE_API int gate_snapshot_open_parts(const uint8_t *snapshot, size_t len, gate_
 		goto out_free;
 	}
 	if (program != NULL && memory_fd != NULL) {
-		ret = restore_parts(snapshot, len, &st, program, memory_fd, err, err_len);
+		ret = restore_parts(snapshot, len, &st, &segs, program, memory_fd, err, err_len);
 		if (ret) {
 			gate__sbuf_free(&b);
 			goto out_free;
@@ -570,6 +573,7 @@ GATE_API int gate_snapshot_open_parts(const uint8_t *snapshot, size_t len, gate_
 	}
 out_free:
 	free(secs);
+	free(segs.v);
 	gate_snapshot_free(&st);
 	return ret;
 }

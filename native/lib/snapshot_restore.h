@@ -8,8 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Most runs of memory in a RESTORE memfd, as in the state wire. */
-#define GATE_RESTORE_MAX_RUNS 65536
+struct gate__smem_segs;
 
 /*
  * The program module of a valid snapshot snap[0..len): the snapshot without
@@ -22,13 +21,13 @@ int gate__snapshot_program(const uint8_t *snap, size_t len, uint32_t ndata, uint
 			   size_t *out_len, char *err, size_t err_len);
 
 /*
- * A sealed memfd for RESTORE: the non-zero runs of mem[0..len) in the state
- * wire's run format (u64 offset, u64 length, bytes; a (0, 0) header ends
- * them), then u32 host_len and host[0..host_len), the gate.host entry
- * (0: none). -1 in *fd when there is neither memory nor host state.
- * GATE_IO or GATE_OUT_OF_MEMORY with a message.
+ * A sealed memfd for RESTORE: the snapshot's memory segments (in order,
+ * apart: the decoder checked) in the state wire's run format (u64 offset,
+ * u64 length, bytes; a (0, 0) header ends them), then u32 host_len and
+ * host[0..host_len), the gate.host entry (0: none). -1 in *fd when there is
+ * neither memory nor host state. GATE_IO with a message.
  */
-int gate__snapshot_memory_fd(const uint8_t *mem, uint64_t len, const uint8_t *host,
+int gate__snapshot_memory_fd(const struct gate__smem_segs *segs, const uint8_t *host,
 			     uint32_t host_len, int32_t *fd, char *err, size_t err_len);
 
 #endif

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../lib/error.h"
@@ -135,13 +136,16 @@ int64_t gate_snapshot_describe(const uint8_t *bytes, size_t len, char *buf, size
 			       char *err, size_t err_len)
 {
 	struct gate_snapshot st;
+	struct gate__smem_segs segs;
 	struct out o = {buf, buf != NULL ? buf_len : 0, 0};
 	gate_module *m = NULL;
 	gate_limits lim;
-	int ret = gate_snapshot_decode(bytes, len, &st, err, err_len);
+	/* Memory is not described: it stays in place. */
+	int ret = gate__snapshot_decode_segs(bytes, len, &st, &segs, err, err_len);
 
 	if (ret)
 		return -(int64_t)ret;
+	free(segs.v);
 	/* names only: the bodies were validated by the decode */
 	gate_limits_default(&lim);
 	lim.module_size = UINT32_MAX;

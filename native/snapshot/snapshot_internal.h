@@ -169,6 +169,24 @@ struct gate__srun {
 	uint64_t start, end;
 };
 
+/* A memory data segment of a snapshot, in place in the snapshot's bytes. */
+struct gate__smem_seg {
+	uint64_t at;
+	const uint8_t *bytes;
+	uint64_t len;
+};
+
+struct gate__smem_segs {
+	struct gate__smem_seg *v; /* malloc'd; in increasing order, apart */
+	uint32_t n;
+};
+
+/* gate_snapshot_decode(), except that out->memory stays NULL (memory_len is
+ * set): memory is the segments in segs, which point into bytes. After a
+ * success the caller frees segs->v; a failure leaves it NULL. */
+int gate__snapshot_decode_segs(const uint8_t *bytes, size_t len, struct gate_snapshot *out,
+			       struct gate__smem_segs *segs, char *err, size_t err_len);
+
 struct gate__sruns {
 	struct gate__srun *v;
 	uint32_t n, cap;

@@ -40,6 +40,7 @@ struct dec {
 	const struct gate__ssec *gsec[GATE__S_COUNT];
 	struct gate__shead h;
 	struct gate_snapshot *out;
+	struct gate__smem_segs *segs; /* memory as segments in place, not copied */
 	char *err;
 	size_t err_len;
 };
@@ -76,7 +77,8 @@ static int load(struct dec *d)
 
 	gate_limits_default(&lim);
 	lim.module_size = UINT32_MAX; /* a snapshot carries its memory */
-	ret = gate_module_new(d->bytes, d->len, &lim, &d->m, inner, sizeof(inner));
+	/* Borrowed: a snapshot is its memory, which is not copied twice. */
+	ret = gate__module_new_borrowed(d->bytes, d->len, &lim, &d->m, inner, sizeof(inner));
 	if (ret == GATE_OUT_OF_MEMORY || ret == GATE_LIMIT)
 		return gate__errorf(d->err, d->err_len, ret, "Cannot decode snapshot: %s", inner);
 	if (ret)
@@ -214,7 +216,13 @@ static int get_data(struct dec *d)
 	if (d->h.ndata > m->ndata)
 		return fail(d, "gate.snapshot counts %u data segments, the module has %u",
 			    d->h.ndata, m->ndata);
-	if (m->nmems) {
+	if (m->nmems && d->segs != NULL) {
+		out->memory_len = (uint64_t)m->mems[0].min * PAGE;
+		d->segs->v = calloc(m->ndata > d->h.ndata ? m->ndata - d->h.ndata : 1,
+				    sizeof *d->segs->v);
+		if (d->segs->v == NULL)
+			return oom(d);
+	} else if (m->nmems) {
 		out->memory_len = (uint64_t)m->mems[0].min * PAGE;
 		/* calloc: large blocks come from mmap, zero pages untouched */
 		mem = calloc(out->memory_len ? out->memory_len : 1, 1);
@@ -251,7 +259,11 @@ static int get_data(struct dec *d)
 				    "memory data segment %u at %u overlaps or is out of order "
 				    "or bounds",
 				    i, at);
-		memcpy(mem + at, m->bytes + s->bytes.off, s->bytes.len);
+		if (d->segs != NULL)
+			d->segs->v[d->segs->n++] = (struct gate__smem_seg){ at, d->bytes + s->bytes.off,
+									   s->bytes.len };
+		else
+			memcpy(mem + at, m->bytes + s->bytes.off, s->bytes.len);
 		end = (uint64_t)at + s->bytes.len;
 	}
 	return 0;
@@ -447,22 +459,43 @@ static int decode(struct dec *d)
 	return ret;
 }
 
-int gate_snapshot_decode(const uint8_t *bytes, size_t len, struct gate_snapshot *out, char *err,
-			 size_t err_len)
+static int decode_with(const uint8_t *bytes, size_t len, struct gate_snapshot *out,
+		       struct gate__smem_segs *segs, char *err, size_t err_len)
 {
-	struct dec d = {.bytes = bytes, .len = len, .out = out, .err = err, .err_len = err_len};
+	struct dec d = {
+		.bytes = bytes, .len = len, .out = out, .segs = segs, .err = err, .err_len = err_len
+	};
 	int ret;
 
 	if (out == NULL || (bytes == NULL && len))
 		return gate__errorf(err, err_len, GATE_INVALID_ARGUMENT,
 				    "Cannot decode snapshot: no snapshot or no output");
 	memset(out, 0, sizeof(*out));
+	if (segs != NULL)
+		*segs = (struct gate__smem_segs){ NULL, 0 };
 	ret = decode(&d);
-	if (ret)
+	if (ret) {
 		gate_snapshot_free(out);
+		if (segs != NULL) {
+			free(segs->v);
+			*segs = (struct gate__smem_segs){ NULL, 0 };
+		}
+	}
 	free(d.secs);
 	gate_module_free(d.m);
 	return ret;
+}
+
+int gate_snapshot_decode(const uint8_t *bytes, size_t len, struct gate_snapshot *out, char *err,
+			 size_t err_len)
+{
+	return decode_with(bytes, len, out, NULL, err, err_len);
+}
+
+int gate__snapshot_decode_segs(const uint8_t *bytes, size_t len, struct gate_snapshot *out,
+			       struct gate__smem_segs *segs, char *err, size_t err_len)
+{
+	return decode_with(bytes, len, out, segs, err, err_len);
 }
 
 void gate_snapshot_free(struct gate_snapshot *st)

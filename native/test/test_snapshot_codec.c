@@ -203,6 +203,38 @@ TEST(snapshot_round_trip_reproduces_state_in_the_runtime)
 	gate__store_free(s);
 }
 
+/* gate__snapshot_decode_segs() (restore's decoder): memory stays NULL, and
+ * its segments, in order and apart, point into the snapshot and lay out
+ * exactly mem[0..len) over zeros. */
+static bool same_as_segments(const uint8_t *snap, size_t slen, const uint8_t *mem, uint64_t len)
+{
+	struct gate_snapshot dec;
+	struct gate__smem_segs segs;
+	uint8_t *got = calloc(1, len);
+	uint64_t end = 0;
+	bool ok;
+
+	if (got == NULL || gate__snapshot_decode_segs(snap, slen, &dec, &segs, NULL, 0) != GATE_OK) {
+		free(got);
+		return false;
+	}
+	ok = dec.memory == NULL && dec.memory_len == len;
+	for (uint32_t i = 0; ok && i < segs.n; i++) {
+		const struct gate__smem_seg *g = &segs.v[i];
+
+		ok = g->at >= end && g->len > 0 && g->at + g->len <= len && g->bytes > snap &&
+		     g->bytes + g->len <= snap + slen;
+		if (ok)
+			memcpy(got + g->at, g->bytes, g->len);
+		end = g->at + g->len;
+	}
+	ok = ok && memcmp(got, mem, len) == 0;
+	free(segs.v);
+	free(got);
+	gate_snapshot_free(&dec);
+	return ok;
+}
+
 /* A hand-built state with random memory (zero runs of every length around
  * the threshold, at every alignment) through the decoder and the runtime. */
 TEST(snapshot_round_trip_of_memory_patterns)
@@ -255,6 +287,7 @@ TEST(snapshot_round_trip_of_memory_patterns)
 		CHECK_EQ(gate_snapshot_decode(snap, slen, &dec, err, sizeof(err)), GATE_OK);
 		CHECK_SAME(&st, &dec, 0, 0);
 		gate_snapshot_free(&dec);
+		CHECK(same_as_segments(snap, slen, mem, 4 * 65536));
 		inst = snap_instance(s, snap, slen, NULL, 0);
 		CHECK(inst != UINT32_MAX);
 		CHECK_EQ(snap_capture(s, inst, &got), 0);

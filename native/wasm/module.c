@@ -239,6 +239,12 @@ GATE_API int gate_module_new(const uint8_t *wasm, size_t len, const gate_limits 
 	return decode(wasm, len, limits, false, true, out, err, err_len);
 }
 
+int gate__module_new_borrowed(const uint8_t *wasm, size_t len, const gate_limits *limits,
+			      gate_module **out, char *err, size_t err_len)
+{
+	return decode(wasm, len, limits, true, true, out, err, err_len);
+}
+
 GATE_API int gate_module_decode(const uint8_t *wasm, size_t len, const gate_limits *limits,
 				gate_module **out, char *err, size_t err_len)
 {

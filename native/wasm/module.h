@@ -229,6 +229,12 @@ static inline int64_t gate__extern_count(const struct gate_module *m, uint8_t ki
 
 #define GATE__NO_FUNC UINT32_MAX
 
+/* gate_module_new() without copying wasm[0..len): the module points into
+ * it, so it must not outlive those bytes (the snapshot decoder's module
+ * lives only for the decode). */
+int gate__module_new_borrowed(const uint8_t *wasm, size_t len, const gate_limits *limits,
+			      gate_module **out, char *err, size_t err_len);
+
 /* State shared by the decoding and validation stages of one gate_module_new. */
 struct gate__ctx {
 	struct gate_module *m;
