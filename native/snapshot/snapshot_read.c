@@ -216,20 +216,21 @@ static int get_data(struct dec *d)
 	if (d->h.ndata > m->ndata)
 		return fail(d, "gate.snapshot counts %u data segments, the module has %u",
 			    d->h.ndata, m->ndata);
-	if (m->nmems && d->segs != NULL) {
+	if (m->nmems) {
 		out->memory_len = (uint64_t)m->mems[0].min * PAGE;
-		d->segs->v = calloc(m->ndata > d->h.ndata ? m->ndata - d->h.ndata : 1,
-				    sizeof *d->segs->v);
-		if (d->segs->v == NULL)
-			return oom(d);
-	} else if (m->nmems) {
-		out->memory_len = (uint64_t)m->mems[0].min * PAGE;
-		/* calloc: large blocks come from mmap, zero pages untouched */
-		mem = calloc(out->memory_len ? out->memory_len : 1, 1);
-		if (mem == NULL)
-			return oom(d);
-		gate__sadvise_huge(mem, out->memory_len);
-		out->memory = mem;
+		if (d->segs != NULL) {
+			/* one per memory segment: those after the program's */
+			d->segs->v = calloc(m->ndata - d->h.ndata + 1, sizeof *d->segs->v);
+			if (d->segs->v == NULL)
+				return oom(d);
+		} else {
+			/* calloc: large blocks come from mmap, zero pages untouched */
+			mem = calloc(out->memory_len ? out->memory_len : 1, 1);
+			if (mem == NULL)
+				return oom(d);
+			gate__sadvise_huge(mem, out->memory_len);
+			out->memory = mem;
+		}
 	}
 	out->ndata = d->h.ndata;
 	out->data_dropped = calloc(d->h.ndata ? d->h.ndata : 1, 1);
