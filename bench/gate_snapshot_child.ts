@@ -1,7 +1,8 @@
 /**
  * Child process for Gate's snapshots (snapshot_bench.ts), through the public
- * API (and ffi/snapshot.ts's `openSnapshotParts()`, restore's first step): `compile()`, `Program.start()`, `run()`, `suspend()`,
- * `snapshot()`, `Program.restore()`, `resume()`, `describeSnapshot()`. The
+ * API: `compile()`, `Program.start()`, `run()`, `suspend()`, `snapshot()`,
+ * `Program.restore()`, `resume()`, `describeSnapshot()`; and restore's first
+ * two steps from ffi/ to time them apart. The
  * program is snapshotModule() (no imports). Timed in Deno:
  *
  * - suspend latency: one program runs `spin()` (or `fill_forever()` over a
@@ -16,7 +17,7 @@
  *   instruction and back. At sizes up to splitMaxMiB, restore's first two
  *   steps are timed once on their own: opening the snapshot
  *   (`openSnapshotParts()`: decoding it, its memory into a memfd) and
- *   compiling its program module (`compile(code, { cache: false })`).
+ *   compiling its program module (`compileProgramModule()`).
  * - snapshot size against touched memory: programs of touchedMiB that touch
  *   every 4th, every 2nd or no page, one snapshot each.
  *
@@ -31,6 +32,7 @@
 import { compile, describeSnapshot, type Module, Program } from "../mod.ts";
 import { closeExecutor } from "../ffi/_executor.ts";
 import { closeFd, openSnapshotParts } from "../ffi/snapshot.ts";
+import { compileProgramModule } from "../ffi/program.ts";
 import { PAGE, snapshotModule } from "./snapshot_program.ts";
 import {
   type GateSnapshotSamples,
@@ -42,8 +44,6 @@ import {
 const MiB = 2 ** 20;
 /** Trials not counted: the first runs pay for JIT warm-up in Deno. */
 const WARMUP = 20;
-/** The snapshot codec's default module size limit; restore raises it the same way. */
-const DEFAULT_MODULE_SIZE = 64 * MiB;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -133,10 +133,7 @@ async function size(
       closeFd(memoryFd);
       stage = "compile the program module";
       const t1 = performance.now();
-      await compile(code, {
-        cache: false,
-        limits: { moduleSize: Math.max(DEFAULT_MODULE_SIZE, code.length) },
-      });
+      await compileProgramModule(code);
       row.compileMs = performance.now() - t1;
     }
     stage = "restore";

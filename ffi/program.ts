@@ -193,14 +193,7 @@ export class Program implements AsyncDisposable {
       if (opened.final) {
         throw new Error(`Cannot restore snapshot: it is final: ${finalOutcome(opened)}`);
       }
-      // The program module is the snapshot without its memory, which goes
-      // into linear memory with RESTORE (docs/snapshot.md, "Restoring").
-      // Its globals are the snapshot's, so caching it would fill the cache
-      // with one image per snapshot: it is compiled each time.
-      const module = await compile(code, {
-        cache: false,
-        limits: { moduleSize: Math.max(DEFAULT_MODULE_SIZE, code.length) },
-      });
+      const module = await compileProgramModule(code);
       const program = await Program.#open(module, options, {
         snapshot,
         monotonic: opened.monotonic,
@@ -442,6 +435,20 @@ export async function runProgram(
 
 /** The default of Limits.moduleSize (native/wasm/module.c). */
 const DEFAULT_MODULE_SIZE = 64 * 1024 * 1024;
+
+/**
+ * Compiles a snapshot's program module (openSnapshotParts()), restore's
+ * second step. It is the snapshot without its memory, which goes into
+ * linear memory with RESTORE (docs/snapshot.md, "Restoring"). Its globals
+ * are the snapshot's, so caching it would fill the cache with one image per
+ * snapshot: it is compiled each time.
+ */
+export async function compileProgramModule(code: Uint8Array): Promise<Module> {
+  return await compile(code, {
+    cache: false,
+    limits: { moduleSize: Math.max(DEFAULT_MODULE_SIZE, code.length) },
+  });
+}
 
 /** The command line a snapshot saved (COMMAND_LINE_ENTRY); throws if malformed. */
 function savedCommandLine(buffers: SnapshotBuffers): CommandLine {
